@@ -1,0 +1,75 @@
+#pragma once
+// A vendor adapter turns one connection's messages into canonical events. The transport owns one
+// adapter object per WebSocket connection and calls it only from that connection's strand, so an
+// adapter may keep per-connection state (sequence numbers, the previous conversation snapshot, ...)
+// without locks. Adapters never block and never touch the engine directly.
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "plugin/core/canonical_event.hpp"
+
+namespace rightmoment {
+
+// A message the adapter refuses: the transport sends {"type":"error","code","message","event_id"} back
+// on the same connection, logs it and counts it by code, and nothing else changes.
+struct EventRejection {
+  std::string code;     // "invalid_json", "not_an_object", "missing_field", "wrong_type", "invalid_value",
+                        // "too_large", "too_deep", "unsupported", "protocol", "overloaded", ...
+  std::string message;  // human-readable, names the field
+  std::optional<std::string> event_id;  // when it could be read
+};
+
+struct AdapterOutput {
+  std::vector<CanonicalEvent> events;       // in order, to the engine
+  std::vector<std::string> replies;         // text frames to send back to the peer, in order
+  std::vector<EventRejection> rejections;   // each also becomes an error reply
+  std::optional<std::string> sync_id;       // a drain barrier was requested (generic adapter's control.sync)
+  std::size_t ignored = 0;                  // messages understood and deliberately ignored (counted)
+  bool close = false;                       // close the connection normally after the replies
+  std::optional<std::string> close_reason;
+};
+
+// What the transport knows about the connection when it opens.
+struct HandshakeInfo {
+  std::string target;                          // request target, e.g. "/events?x=1"
+  std::map<std::string, std::string> headers;  // lower-cased header names
+  std::string remote_address;
+};
+
+struct AdapterOptions {
+  std::size_t max_message_bytes = 64 * 1024;
+  std::size_t max_json_depth = 32;
+  std::map<std::string, std::string> settings;  // adapter-specific options from the listener's config
+};
+
+class EventAdapter {
+ public:
+  virtual ~EventAdapter() = default;
+  virtual std::string_view name() const = 0;
+
+  // The connection is open (server: after the upgrade; client: after the handshake).
+  virtual void on_open(const HandshakeInfo& /*info*/, AdapterOutput& /*out*/) {}
+  // One complete text message. wall_now_ms is the wall clock, for adapters whose vendor sends no
+  // timestamps (their events are then stamped on arrival).
+  virtual void on_text(std::string_view message, EventTimeMs wall_now_ms, AdapterOutput& out) = 0;
+  // One binary message (audio): accepted and counted, not decoded, unless the protocol forbids it now.
+  virtual void on_binary(std::size_t /*bytes*/, EventTimeMs /*wall_now_ms*/, AdapterOutput& /*out*/) {}
+  // The connection is closing; an adapter may emit final events.
+  virtual void on_close(EventTimeMs /*wall_now_ms*/, AdapterOutput& /*out*/) {}
+  // Client mode: the messages to send right after the handshake (subscriptions).
+  virtual std::vector<std::string> client_handshake_messages() const { return {}; }
+  // Client mode: a keepalive to send every heartbeat interval, if the protocol has one.
+  virtual std::optional<std::string> heartbeat_message() const { return std::nullopt; }
+};
+
+// Creates the adapter registered under name ("generic", "genesys-audiohook", ...); nullptr when unknown.
+std::unique_ptr<EventAdapter> make_event_adapter(std::string_view name, const AdapterOptions& options);
+// Every registered adapter name, for configuration checks.
+std::vector<std::string> event_adapter_names();
+
+}  // namespace rightmoment
