@@ -1,0 +1,660 @@
+#include "plugin/engine/engine.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace rightmoment {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::size_t kRecentlyEndedLimit = 65536;
+constexpr auto kTick = std::chrono::milliseconds(100);
+
+std::int64_t steady_ms(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+bool has_lookup_identifiers(const CustomerIdentifiers& ids) { return ids.phone || ids.email || ids.account_id; }
+
+// FNV-1a: a stable hash, the same on every machine and run, for the holdout.
+std::uint64_t stable_hash(std::string_view s) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+}  // namespace
+
+Engine::Engine(EngineOptions options, RuleBundle rules, EngineMetrics& metrics, PromptDelivery& delivery,
+               OutcomeWriter& outcomes, HistoryLookup& lookup, std::shared_ptr<spdlog::logger> log)
+    : options_(std::move(options)),
+      metrics_(metrics),
+      delivery_(delivery),
+      outcomes_(outcomes),
+      lookup_(lookup),
+      log_(std::move(log)),
+      rules_(std::move(rules)),
+      clock_(options_.idle_clock_grace_ms) {}
+
+Engine::~Engine() { stop(std::chrono::milliseconds(0)); }
+
+void Engine::start() {
+  if (running_.exchange(true)) return;
+  {
+    std::lock_guard lock(inbox_mutex_);
+    inbox_closed_ = false;
+  }
+  thread_ = std::thread([this] { run(); });
+}
+
+void Engine::stop(std::chrono::milliseconds timeout) {
+  if (!thread_.joinable()) return;
+  {
+    std::lock_guard lock(inbox_mutex_);
+    inbox_closed_ = true;
+  }
+  inbox_cv_.notify_all();
+  // The thread processes what was accepted; give it the timeout, then ask it to leave.
+  auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    {
+      std::lock_guard lock(inbox_mutex_);
+      if (events_.empty() && control_.empty()) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  running_ = false;
+  inbox_cv_.notify_all();
+  thread_.join();
+  // Whoever waits for a drain must not wait forever.
+  std::deque<ControlItem> left;
+  {
+    std::lock_guard lock(inbox_mutex_);
+    left.swap(control_);
+  }
+  for (auto& item : left)
+    if (auto* d = std::get_if<DrainRequest>(&item))
+      if (d->done) d->done();
+  for (auto& done : pending_drains_)
+    if (done) done();
+  pending_drains_.clear();
+}
+
+bool Engine::try_submit(CanonicalEvent&& event) {
+  {
+    std::lock_guard lock(inbox_mutex_);
+    if (inbox_closed_ || events_.size() >= options_.inbox_limit) {
+      metrics_.inbox_full.fetch_add(1);
+      return false;
+    }
+    events_.push_back(EventItem{std::move(event), Clock::now()});
+    metrics_.inbox_depth.store(static_cast<std::int64_t>(events_.size()));
+  }
+  inbox_cv_.notify_one();
+  return true;
+}
+
+void Engine::when_drained(std::function<void()> done) {
+  {
+    std::lock_guard lock(inbox_mutex_);
+    if (!inbox_closed_ || running_) {
+      control_.push_back(DrainRequest{std::move(done)});
+      inbox_cv_.notify_one();
+      return;
+    }
+  }
+  if (done) done();
+}
+
+void Engine::count_rejection(std::string_view adapter, std::string_view code) {
+  metrics_.rejections_by_code.add(std::string(code));
+  (void)adapter;
+}
+
+bool Engine::submit_feedback(PromptFeedback feedback) {
+  {
+    std::lock_guard lock(inbox_mutex_);
+    if (inbox_closed_) return false;
+    control_.push_back(std::move(feedback));
+  }
+  inbox_cv_.notify_one();
+  return true;
+}
+
+void Engine::swap_rules(RuleBundle rules) {
+  {
+    std::lock_guard lock(inbox_mutex_);
+    control_.push_back(std::move(rules));
+  }
+  inbox_cv_.notify_one();
+}
+
+bool Engine::wait_for_work(Clock::time_point deadline, std::optional<EventItem>& event,
+                           std::optional<ControlItem>& control) {
+  std::unique_lock lock(inbox_mutex_);
+  inbox_cv_.wait_until(lock, deadline, [&] { return !running_ || !events_.empty() || !control_.empty(); });
+  // Control first: lookup answers unpark interactions, so they are never starved by a busy inbox.
+  if (!control_.empty()) {
+    control.emplace(std::move(control_.front()));
+    control_.pop_front();
+    return true;
+  }
+  if (!events_.empty()) {
+    event.emplace(std::move(events_.front()));
+    events_.pop_front();
+    metrics_.inbox_depth.store(static_cast<std::int64_t>(events_.size()));
+    return true;
+  }
+  return false;
+}
+
+void Engine::run() {
+  auto next_tick = Clock::now() + kTick;
+  while (running_) {
+    std::optional<EventItem> event;
+    std::optional<ControlItem> control;
+    wait_for_work(next_tick, event, control);
+    try {
+      if (control) on_control(std::move(*control));
+      if (event) on_event(std::move(*event));
+    } catch (const std::exception& e) {
+      // A bug must not take the engine down; the event is lost, and we say so loudly.
+      log_->error("engine: internal error while processing an item: {}", e.what());
+    }
+    auto now = Clock::now();
+    if (now >= next_tick) {
+      periodic(now);
+      next_tick = now + kTick;
+    }
+    if (!pending_drains_.empty() && parked_.empty()) {
+      for (auto& done : pending_drains_) delivery_.barrier(std::move(done));
+      pending_drains_.clear();
+    }
+  }
+}
+
+void Engine::periodic(Clock::time_point now) {
+  // The event clock moves on with the wall clock while nothing arrives (long holds on a quiet system).
+  EventTimeMs before = clock_.now();
+  EventTimeMs after = clock_.on_wall_tick(steady_ms(now));
+  if (after != before) advance_clock(after, now);
+
+  // Lookups past their budget: the screen pop goes out with "history unavailable".
+  std::vector<std::string> expired;
+  for (const auto& id : parked_) {
+    auto it = interactions_.find(id);
+    if (it != interactions_.end() && now >= it->second->park_deadline) expired.push_back(id);
+  }
+  for (const auto& id : expired) {
+    Interaction& it = *interactions_.at(id);
+    metrics_.lookup_budget_exceeded.fetch_add(1);
+    log_->warn("interaction {}: history lookup exceeded its {} ms budget; screen pop without history", id,
+               options_.lookup_budget_ms);
+    it.caller = CallerView{};
+    it.caller.unavailable = true;
+    it.caller.unavailable_reason = "lookup budget exceeded";
+    it.lookup = LookupState::Done;
+    unpark(it);
+  }
+
+  // Interactions that went silent (no interaction.ended ever came) are evicted after the idle timeout.
+  if (now >= next_sweep_) {
+    next_sweep_ = now + std::chrono::seconds(10);
+    EventTimeMs cutoff = clock_.now() - options_.interaction_idle_timeout_ms;
+    std::vector<std::string> idle;
+    for (const auto& [id, it] : interactions_)
+      if (!it->parked && it->last_event_at < cutoff) idle.push_back(id);
+    for (const auto& id : idle) {
+      metrics_.interactions_evicted.fetch_add(1);
+      finish(*interactions_.at(id), interactions_.at(id)->last_event_at);
+    }
+  }
+}
+
+void Engine::on_control(ControlItem&& item) {
+  if (auto* done = std::get_if<LookupDone>(&item)) {
+    on_lookup_done(std::move(*done));
+  } else if (auto* drain = std::get_if<DrainRequest>(&item)) {
+    pending_drains_.push_back(std::move(drain->done));
+  } else if (auto* fb = std::get_if<PromptFeedback>(&item)) {
+    on_feedback(*fb);
+  } else if (auto* bundle = std::get_if<RuleBundle>(&item)) {
+    rules_ = std::move(*bundle);
+    log_->info("rules reloaded: {} rules; new interactions use them", rules_.rules ? rules_.rules->size() : 0);
+  }
+}
+
+void Engine::on_event(EventItem&& item) {
+  const CanonicalEvent& ev = item.event;
+  metrics_.events_in.fetch_add(1);
+  if (ev.type == EventType::Unknown) {
+    metrics_.events_by_type.add("unknown:" + ev.type_name.substr(0, 64));
+    // Its time still moves the clock: it is a real moment on the platform.
+    advance_clock(clock_.on_event(ev.ts, steady_ms(item.arrived)), item.arrived);
+    return;
+  }
+  metrics_.events_by_type.add(std::string(event_type_name(ev.type)));
+  advance_clock(clock_.on_event(ev.ts, steady_ms(item.arrived)), item.arrived);
+
+  if (recently_ended_.count(ev.interaction_id)) {
+    metrics_.late_events.fetch_add(1);
+    return;
+  }
+  Interaction& it = interaction_for(ev);
+  if (!it.seen_event_ids.insert(ev.event_id).second) {
+    metrics_.duplicate_events.fetch_add(1);  // a resend after a reconnect: already handled
+    return;
+  }
+  if (it.parked) {
+    if (it.parked_events.size() >= options_.parked_events_limit) {
+      // Too much is waiting behind the lookup: stop waiting rather than buffer without bound.
+      metrics_.lookup_budget_exceeded.fetch_add(1);
+      it.caller = CallerView{};
+      it.caller.unavailable = true;
+      it.caller.unavailable_reason = "too many events waiting for the lookup";
+      it.lookup = LookupState::Done;
+      it.parked_events.emplace_back(ev, item.arrived);
+      unpark(it);
+      return;
+    }
+    it.parked_events.emplace_back(ev, item.arrived);
+    return;
+  }
+  handle(it, ev, item.arrived);
+}
+
+Interaction& Engine::interaction_for(const CanonicalEvent& ev) {
+  auto found = interactions_.find(ev.interaction_id);
+  if (found != interactions_.end()) return *found->second;
+  auto it = std::make_unique<Interaction>();
+  it->id = ev.interaction_id;
+  it->started_at = ev.ts;
+  it->last_event_at = ev.ts;
+  it->held_out = is_held_out(ev.interaction_id);
+  it->rules = rules_.rules;
+  it->analyzer = rules_.analyzer;
+  Interaction& ref = *it;
+  interactions_.emplace(ev.interaction_id, std::move(it));
+  metrics_.interactions_started.fetch_add(1);
+  metrics_.active_interactions.store(static_cast<std::int64_t>(interactions_.size()));
+  return ref;
+}
+
+bool Engine::is_held_out(const std::string& interaction_id) const {
+  if (options_.holdout_percent <= 0) return false;
+  return static_cast<int>(stable_hash(interaction_id) % 100) < options_.holdout_percent;
+}
+
+bool Engine::brings_first_agent(const Interaction& it, const CanonicalEvent& ev) const {
+  if (it.first_agent_served) return false;
+  if (ev.type == EventType::AgentJoined) return ev.agent_id.has_value();
+  if (ev.type == EventType::InteractionStarted) return ev.agent_id.has_value();
+  return false;
+}
+
+void Engine::start_lookup(Interaction& it) {
+  if (it.lookup != LookupState::NotStarted || !has_lookup_identifiers(it.identifiers)) return;
+  it.lookup = LookupState::Pending;
+  LookupJob job;
+  job.interaction_id = it.id;
+  job.identifiers = it.identifiers;
+  job.done = [this](std::string interaction_id, CallerView view) {
+    {
+      std::lock_guard lock(inbox_mutex_);
+      control_.push_back(LookupDone{std::move(interaction_id), std::move(view)});
+    }
+    inbox_cv_.notify_one();
+  };
+  if (!lookup_.submit(std::move(job))) {
+    metrics_.lookup_failures.fetch_add(1);
+    it.caller.unavailable = true;
+    it.caller.unavailable_reason = "lookup queue full";
+    it.lookup = LookupState::Done;
+  }
+}
+
+void Engine::on_lookup_done(LookupDone&& done) {
+  auto found = interactions_.find(done.interaction_id);
+  if (found == interactions_.end()) return;  // ended meanwhile
+  Interaction& it = *found->second;
+  it.caller = std::move(done.view);
+  it.lookup = LookupState::Done;
+  if (it.parked) unpark(it);
+}
+
+void Engine::park(Interaction& it, const CanonicalEvent& ev, Clock::time_point arrived) {
+  it.parked = true;
+  it.park_deadline = Clock::now() + std::chrono::milliseconds(options_.lookup_budget_ms);
+  it.parked_events.emplace_front(ev, arrived);
+  parked_.insert(it.id);
+}
+
+void Engine::unpark(Interaction& it) {
+  it.parked = false;
+  parked_.erase(it.id);
+  auto events = std::move(it.parked_events);
+  it.parked_events.clear();
+  std::string id = it.id;
+  for (auto& [ev, arrived] : events) {
+    auto found = interactions_.find(id);
+    if (found == interactions_.end()) {
+      metrics_.late_events.fetch_add(1);
+      continue;  // it ended while its events were parked
+    }
+    handle(*found->second, ev, arrived);
+  }
+}
+
+InteractionFacts Engine::facts(const Interaction& it, EventTimeMs now) const {
+  InteractionFacts f;
+  f.interaction_id = it.id;
+  f.channel = it.channel;
+  f.direction = it.direction;
+  f.queue = it.queue;
+  f.now = now;
+  f.history = it.caller.history ? &*it.caller.history : nullptr;
+  f.history_unavailable = it.caller.unavailable;
+  int present = 0;
+  for (const auto& a : it.agents) present += a.present ? 1 : 0;
+  f.agents_present = present;
+  f.hold_count = it.hold_count;
+  f.hold_started_at = it.hold_started_at;
+  if (it.customer_utterances > 0) f.customer_sentiment = it.sentiment_sum / it.customer_utterances;
+  f.customer_utterances = it.customer_utterances;
+  return f;
+}
+
+void Engine::handle(Interaction& it, const CanonicalEvent& ev, Clock::time_point arrived) {
+  it.last_event_at = std::max(it.last_event_at, ev.ts);
+
+  if (ev.type == EventType::InteractionStarted) {
+    if (!ev.channel.empty()) it.channel = ev.channel;
+    if (!ev.direction.empty()) it.direction = ev.direction;
+    if (ev.queue) it.queue = *ev.queue;
+    it.started_at = ev.ts;
+    if (!ev.customer.empty()) it.identifiers = ev.customer;
+    start_lookup(it);
+  }
+  if (brings_first_agent(it, ev) && it.lookup == LookupState::Pending) {
+    park(it, ev, arrived);  // handled again, from the top, when the lookup answers
+    return;
+  }
+
+  const RuleSet* rules = it.rules.get();
+  // Timers this event cancels (hold.ended, interaction.ended, ...).
+  if (rules && !it.timers.empty()) {
+    std::erase_if(it.timers, [&](const ArmedTimer& t) { return rules->timer_cancelled_by(t.rule_index, ev); });
+  }
+
+  UtteranceSignals signals;
+  const UtteranceSignals* signals_ptr = nullptr;
+  switch (ev.type) {
+    case EventType::InteractionStarted:
+      if (ev.agent_id) join(it, *ev.agent_id, ev.agent_name, ev, arrived);
+      break;
+    case EventType::AgentJoined:
+      if (ev.agent_id) join(it, *ev.agent_id, ev.agent_name, ev, arrived);
+      break;
+    case EventType::AgentLeft:
+      if (ev.agent_id)
+        if (AgentPresence* a = it.find_agent(*ev.agent_id)) a->present = false;
+      break;
+    case EventType::Utterance: {
+      if (it.analyzer) {
+        signals = it.analyzer->analyze(ev.text, ev.speaker);
+        signals_ptr = &signals;
+      }
+      if (ev.speaker == Speaker::Customer && ev.final) {
+        double s = ev.sentiment ? *ev.sentiment : signals.sentiment;
+        it.sentiment_sum += s;
+        ++it.customer_utterances;
+        if (!it.sentiment_first) it.sentiment_first = s;
+        it.sentiment_last = s;
+      }
+      if (options_.store_transcripts && ev.final) {
+        if (it.transcript.size() < 256 * 1024)
+          it.transcript += (ev.speaker == Speaker::Customer ? "customer: " : "agent: ") + ev.text + "\n";
+      }
+      break;
+    }
+    case EventType::HoldStarted:
+      ++it.hold_count;
+      it.hold_started_at = ev.ts;
+      break;
+    case EventType::HoldEnded:
+      if (it.hold_started_at) it.hold_total_ms += std::max<EventTimeMs>(0, ev.ts - *it.hold_started_at);
+      it.hold_started_at.reset();
+      break;
+    default:
+      break;
+  }
+
+  if (rules) {
+    InteractionFacts f = facts(it, ev.ts);
+    EvaluationContext ctx{&f, &ev, signals_ptr};
+    std::vector<Firing> firings = rules->evaluate_event(ctx, it.ledger);
+    if (!firings.empty()) raise(it, std::move(firings), ev.event_id, ev.ts, arrived);
+    for (const TimerRequest& req : rules->timers_armed_by(ev)) {
+      ArmedTimer t{req.rule_index, ev.ts + req.delay_ms, ev, next_timer_id_++};
+      timer_queue_.emplace(t.deadline, std::make_pair(it.id, t.id));
+      it.timers.push_back(std::move(t));
+    }
+  }
+
+  if (ev.type == EventType::InteractionEnded) finish(it, ev.ts);
+}
+
+void Engine::join(Interaction& it, const std::string& agent_id, const std::optional<std::string>& agent_name,
+                  const CanonicalEvent& ev, Clock::time_point arrived) {
+  if (AgentPresence* known = it.find_agent(agent_id)) {
+    // Rejoining (or named twice, by interaction.started and agent.joined): no second screen pop.
+    known->present = true;
+    known->joined_seq = ++it.join_counter;
+    return;
+  }
+  it.agents.push_back(AgentPresence{agent_id, agent_name, true, ++it.join_counter});
+
+  PromptEnvelope env{next_prompt_id(), it.id, agent_id, ev.event_id, ev.ts};
+  PromptJson pop = compose_screen_pop(env, it.caller, ev.ts);
+  metrics_.prompts_by_rule.add("screen_pop");
+  metrics_.prompts_by_kind.add("screen_pop");
+  record_prompt(it, pop, false, false);
+  deliver(it, pop, agent_id, arrived);
+
+  if (!it.first_agent_served) {
+    it.first_agent_served = true;
+    if (it.rules) {
+      InteractionFacts f = facts(it, ev.ts);
+      EvaluationContext ctx{&f, &ev, nullptr};
+      std::vector<Firing> history = it.rules->evaluate_history(ctx, it.ledger);
+      std::stable_sort(history.begin(), history.end(),
+                       [](const Firing& a, const Firing& b) { return a.priority > b.priority; });
+      for (const Firing& firing : history) emit_new_prompt(it, firing, ev.event_id, ev.ts, arrived);
+    }
+  } else {
+    // Handover: the prompts already raised, after the new agent's own screen pop.
+    for (RaisedPrompt& raised : it.raised) {
+      if (raised.dismissed) continue;
+      if (std::find(raised.shown_to.begin(), raised.shown_to.end(), agent_id) != raised.shown_to.end()) continue;
+      PromptJson copy = raised.json;
+      copy["agent_id"] = agent_id;
+      copy["handover"] = true;
+      raised.shown_to.push_back(agent_id);
+      metrics_.handovers.fetch_add(1);
+      record_prompt(it, copy, false, true);
+      deliver(it, copy, agent_id, arrived);
+    }
+  }
+  // Moments that happened while nobody was on the interaction (words said in the queue).
+  auto moments = std::move(it.pending_moments);
+  it.pending_moments.clear();
+  for (const PendingMoment& m : moments) emit_new_prompt(it, m.firing, m.trigger_event_id, ev.ts, arrived);
+}
+
+void Engine::raise(Interaction& it, std::vector<Firing> firings, const std::string& trigger_event_id,
+                   EventTimeMs event_time, Clock::time_point arrived) {
+  std::stable_sort(firings.begin(), firings.end(),
+                   [](const Firing& a, const Firing& b) { return a.priority > b.priority; });
+  bool someone_present = it.first_agent_served && it.most_recent_present_agent() != nullptr;
+  for (Firing& firing : firings) {
+    if (!someone_present) {
+      it.pending_moments.push_back(PendingMoment{std::move(firing), trigger_event_id});
+      continue;
+    }
+    emit_new_prompt(it, firing, trigger_event_id, event_time, arrived);
+  }
+}
+
+void Engine::emit_new_prompt(Interaction& it, const Firing& firing, const std::string& trigger_event_id,
+                             EventTimeMs event_time, Clock::time_point arrived) {
+  if (it.new_prompts >= options_.max_prompts_per_interaction) {
+    metrics_.prompts_capped.fetch_add(1);
+    return;
+  }
+  ++it.new_prompts;
+  const AgentPresence* target = it.most_recent_present_agent();
+  PromptEnvelope env{next_prompt_id(), it.id, target ? std::optional<std::string>(target->agent_id) : std::nullopt,
+                     trigger_event_id, event_time};
+  PromptJson json = compose_rule_prompt(env, firing);
+  metrics_.prompts_by_rule.add(firing.rule_id);
+  metrics_.prompts_by_kind.add(std::string(prompt_kind_name(firing.kind)));
+  if (it.held_out) {
+    metrics_.prompts_held_out.fetch_add(1);
+    record_prompt(it, json, true, false);
+    return;
+  }
+  record_prompt(it, json, false, false);
+  RaisedPrompt raised{env.prompt_id, firing.rule_id, json, {}, false};
+  if (target) {
+    deliver(it, json, target->agent_id, arrived);
+    raised.shown_to.push_back(target->agent_id);
+    // In a conference the others see it too, as a handover.
+    for (const AgentPresence& other : it.agents) {
+      if (!other.present || other.agent_id == target->agent_id) continue;
+      PromptJson copy = json;
+      copy["agent_id"] = other.agent_id;
+      copy["handover"] = true;
+      raised.shown_to.push_back(other.agent_id);
+      metrics_.handovers.fetch_add(1);
+      record_prompt(it, copy, false, true);
+      deliver(it, copy, other.agent_id, arrived);
+    }
+  }
+  prompt_owner_[env.prompt_id] = it.id;
+  it.raised.push_back(std::move(raised));
+}
+
+void Engine::deliver(const Interaction& it, const PromptJson& json, const std::string& agent_id,
+                     Clock::time_point arrived) {
+  DeliveredPrompt p{json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), it.id, agent_id, arrived};
+  if (!delivery_.deliver(std::move(p)))
+    log_->warn("interaction {}: prompt {} dropped: the host is not taking prompts fast enough", it.id,
+               json.value("prompt_id", ""));
+}
+
+void Engine::record_prompt(const Interaction& it, const PromptJson& json, bool held_out, bool handover) {
+  PromptOutcome o;
+  o.prompt_id = json.value("prompt_id", "");
+  o.interaction_id = it.id;
+  o.rule_id = json.value("rule_id", "");
+  o.kind = json.value("kind", "");
+  if (json.contains("agent_id") && json["agent_id"].is_string()) o.agent_id = json["agent_id"].get<std::string>();
+  o.customer_id = it.caller.resolution.customer_id;
+  o.event_time = parse_rfc3339(json.value("event_time", "")).value_or(it.last_event_at);
+  o.held_out = held_out;
+  o.handover = handover;
+  if (it.customer_utterances > 0) o.customer_sentiment = it.sentiment_sum / it.customer_utterances;
+  o.prompt_json = json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  outcomes_.append(std::move(o));
+}
+
+void Engine::advance_clock(EventTimeMs now, Clock::time_point arrived) {
+  clock_ms_.store(now);
+  // Fire every timer whose deadline the clock has reached, in deadline order.
+  while (!timer_queue_.empty() && timer_queue_.begin()->first <= now) {
+    auto node = timer_queue_.extract(timer_queue_.begin());
+    auto& [interaction_id, timer_id] = node.mapped();
+    auto found = interactions_.find(interaction_id);
+    if (found == interactions_.end()) continue;
+    fire_timer(*found->second, timer_id, arrived);
+  }
+}
+
+void Engine::fire_timer(Interaction& it, std::uint64_t timer_id, Clock::time_point arrived) {
+  auto t = std::find_if(it.timers.begin(), it.timers.end(), [&](const ArmedTimer& a) { return a.id == timer_id; });
+  if (t == it.timers.end()) return;  // cancelled
+  ArmedTimer timer = std::move(*t);
+  it.timers.erase(t);
+  if (!it.rules) return;
+  InteractionFacts f = facts(it, timer.deadline);
+  EvaluationContext ctx{&f, &timer.arming_event, nullptr};
+  std::optional<Firing> firing = it.rules->evaluate_timer(timer.rule_index, ctx, it.ledger);
+  if (firing) {
+    std::vector<Firing> one;
+    one.push_back(std::move(*firing));
+    raise(it, std::move(one), timer.arming_event.event_id, timer.deadline, arrived);
+  }
+}
+
+void Engine::finish(Interaction& it, EventTimeMs ended_at) {
+  InteractionOutcome o;
+  o.interaction_id = it.id;
+  o.customer_id = it.caller.resolution.customer_id;
+  o.channel = it.channel;
+  o.direction = it.direction;
+  o.started_at = it.started_at;
+  o.ended_at = ended_at;
+  o.duration_ms = std::max<std::int64_t>(0, ended_at - it.started_at);
+  o.hold_count = it.hold_count;
+  o.hold_total_ms = it.hold_total_ms;
+  o.sentiment_start = it.sentiment_first;
+  o.sentiment_end = it.sentiment_last;
+  o.held_out = it.held_out;
+  o.prompts = it.new_prompts;
+  if (options_.store_transcripts && !it.transcript.empty()) o.transcript = it.transcript;
+  outcomes_.append(std::move(o));
+
+  for (const auto& raised : it.raised) prompt_owner_.erase(raised.prompt_id);
+  std::string id = it.id;
+  parked_.erase(id);
+  interactions_.erase(id);  // `it` is gone from here on
+  metrics_.active_interactions.store(static_cast<std::int64_t>(interactions_.size()));
+  if (recently_ended_.insert(id).second) {
+    recently_ended_order_.push_back(id);
+    if (recently_ended_order_.size() > kRecentlyEndedLimit) {
+      recently_ended_.erase(recently_ended_order_.front());
+      recently_ended_order_.pop_front();
+    }
+  }
+}
+
+void Engine::on_feedback(const PromptFeedback& fb) {
+  metrics_.feedback_by_action.add(fb.action);
+  FeedbackOutcome o;
+  o.prompt_id = fb.prompt_id;
+  o.agent_id = fb.agent_id;
+  o.action = fb.action;
+  o.ts = fb.ts != 0 ? fb.ts : clock_.now();
+  if (auto owner = prompt_owner_.find(fb.prompt_id); owner != prompt_owner_.end()) {
+    o.interaction_id = owner->second;
+    if (auto found = interactions_.find(owner->second); found != interactions_.end()) {
+      for (auto& raised : found->second->raised) {
+        if (raised.prompt_id != fb.prompt_id) continue;
+        o.rule_id = raised.rule_id;
+        if (fb.action == "dismissed") raised.dismissed = true;
+      }
+    }
+  }
+  outcomes_.append(std::move(o));
+}
+
+std::string Engine::next_prompt_id() {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "pr-%06llu", static_cast<unsigned long long>(++prompt_counter_));
+  return buf;
+}
+
+}  // namespace rightmoment

@@ -1,0 +1,157 @@
+#pragma once
+// The engine: one thread that owns every interaction and processes events in arrival order.
+// I/O threads hand it events through a bounded inbox (try_submit never blocks); history lookups run
+// on store workers and come back as inbox items; prompts leave through PromptDelivery (its own
+// thread) and the outcome record through OutcomeWriter (its own thread). Nothing here waits for a
+// socket, a disk or a host callback.
+//
+// Ordering: events of one interaction are processed in order. When the first agent joins and the
+// caller's history is still being looked up, that interaction's events are parked (other
+// interactions go on) until the lookup answers or its budget runs out, so that the screen pop comes
+// first and live rules fire in order after it.
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <variant>
+#include <vector>
+
+#include <spdlog/logger.h>
+
+#include "plugin/engine/engine_metrics.hpp"
+#include "plugin/engine/engine_options.hpp"
+#include "plugin/engine/event_clock.hpp"
+#include "plugin/engine/history_lookup.hpp"
+#include "plugin/engine/interaction.hpp"
+#include "plugin/engine/outcome_writer.hpp"
+#include "plugin/engine/prompt_delivery.hpp"
+#include "plugin/language/language_analyzer.hpp"
+#include "plugin/rules/rule_set.hpp"
+#include "plugin/transport/event_sink.hpp"
+
+namespace rightmoment {
+
+// The rules and the analyzer whose intents they name travel together.
+struct RuleBundle {
+  std::shared_ptr<const RuleSet> rules;
+  std::shared_ptr<const LanguageAnalyzer> analyzer;
+};
+
+struct PromptFeedback {
+  std::string prompt_id;
+  std::string action;  // accepted|dismissed|snoozed
+  std::optional<std::string> agent_id;
+  EventTimeMs ts = 0;
+};
+
+class Engine final : public EventSink {
+ public:
+  Engine(EngineOptions options, RuleBundle rules, EngineMetrics& metrics, PromptDelivery& delivery,
+         OutcomeWriter& outcomes, HistoryLookup& lookup, std::shared_ptr<spdlog::logger> log);
+  ~Engine() override;
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  void start();
+  // Stops taking events, processes what was accepted (up to timeout), joins the thread.
+  void stop(std::chrono::milliseconds timeout);
+
+  // EventSink (any thread, never blocks).
+  bool try_submit(CanonicalEvent&& event) override;
+  void when_drained(std::function<void()> done) override;
+  void count_rejection(std::string_view adapter, std::string_view code) override;
+
+  // Any thread, never blocks; false when the inbox is closed.
+  bool submit_feedback(PromptFeedback feedback);
+  // New interactions use the new rules; interactions in progress keep theirs.
+  void swap_rules(RuleBundle rules);
+
+  std::int64_t event_clock_ms() const { return clock_ms_.load(); }
+
+ private:
+  struct EventItem {
+    CanonicalEvent event;
+    std::chrono::steady_clock::time_point arrived;
+  };
+  struct LookupDone {
+    std::string interaction_id;
+    CallerView view;
+  };
+  struct DrainRequest {
+    std::function<void()> done;
+  };
+  using ControlItem = std::variant<LookupDone, DrainRequest, PromptFeedback, RuleBundle>;
+
+  void run();
+  bool wait_for_work(std::chrono::steady_clock::time_point deadline, std::optional<EventItem>& event,
+                     std::optional<ControlItem>& control);
+  void on_event(EventItem&& item);
+  void on_control(ControlItem&& item);
+  void on_lookup_done(LookupDone&& done);
+  void on_feedback(const PromptFeedback& fb);
+  void periodic(std::chrono::steady_clock::time_point now);
+
+  Interaction& interaction_for(const CanonicalEvent& ev);
+  void handle(Interaction& it, const CanonicalEvent& ev, std::chrono::steady_clock::time_point arrived);
+  bool brings_first_agent(const Interaction& it, const CanonicalEvent& ev) const;
+  void start_lookup(Interaction& it);
+  void park(Interaction& it, const CanonicalEvent& ev, std::chrono::steady_clock::time_point arrived);
+  void unpark(Interaction& it);
+  void join(Interaction& it, const std::string& agent_id, const std::optional<std::string>& agent_name,
+            const CanonicalEvent& ev, std::chrono::steady_clock::time_point arrived);
+  void raise(Interaction& it, std::vector<Firing> firings, const std::string& trigger_event_id, EventTimeMs event_time,
+             std::chrono::steady_clock::time_point arrived);
+  void emit_new_prompt(Interaction& it, const Firing& firing, const std::string& trigger_event_id,
+                       EventTimeMs event_time, std::chrono::steady_clock::time_point arrived);
+  void deliver(const Interaction& it, const PromptJson& json, const std::string& agent_id,
+               std::chrono::steady_clock::time_point arrived);
+  void record_prompt(const Interaction& it, const PromptJson& json, bool held_out, bool handover);
+  void advance_clock(EventTimeMs now, std::chrono::steady_clock::time_point arrived);
+  void fire_timer(Interaction& it, std::uint64_t timer_id, std::chrono::steady_clock::time_point arrived);
+  void finish(Interaction& it, EventTimeMs ended_at);
+  InteractionFacts facts(const Interaction& it, EventTimeMs now) const;
+  std::string next_prompt_id();
+  bool is_held_out(const std::string& interaction_id) const;
+
+  EngineOptions options_;
+  EngineMetrics& metrics_;
+  PromptDelivery& delivery_;
+  OutcomeWriter& outcomes_;
+  HistoryLookup& lookup_;
+  std::shared_ptr<spdlog::logger> log_;
+
+  // Inbox: events are bounded (backpressure); control items are few and never refused.
+  std::mutex inbox_mutex_;
+  std::condition_variable inbox_cv_;
+  std::deque<EventItem> events_;
+  std::deque<ControlItem> control_;
+  bool inbox_closed_ = false;
+
+  // Engine-thread state.
+  RuleBundle rules_;
+  EventClock clock_;
+  std::atomic<std::int64_t> clock_ms_{0};
+  std::unordered_map<std::string, std::unique_ptr<Interaction>> interactions_;
+  std::unordered_set<std::string> parked_;
+  std::deque<std::string> recently_ended_order_;
+  std::unordered_set<std::string> recently_ended_;
+  std::multimap<EventTimeMs, std::pair<std::string, std::uint64_t>> timer_queue_;
+  std::uint64_t next_timer_id_ = 1;
+  std::uint64_t prompt_counter_ = 0;
+  std::unordered_map<std::string, std::string> prompt_owner_;  // prompt_id -> interaction_id (live ones)
+  std::vector<std::function<void()>> pending_drains_;
+  std::chrono::steady_clock::time_point next_sweep_{};
+
+  std::thread thread_;
+  std::atomic<bool> running_{false};
+};
+
+}  // namespace rightmoment

@@ -1,0 +1,53 @@
+#pragma once
+// Store worker threads: resolve the caller and load their history off the event path. The engine
+// posts a job and gets the answer back through a callback (on a worker thread) that must not block.
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <spdlog/logger.h>
+
+#include "plugin/engine/bounded_queue.hpp"
+#include "plugin/engine/caller_view.hpp"
+#include "plugin/engine/engine_metrics.hpp"
+#include "plugin/history/history_store.hpp"
+
+namespace rightmoment {
+
+struct LookupJob {
+  std::string interaction_id;
+  CustomerIdentifiers identifiers;
+  std::function<void(std::string interaction_id, CallerView view)> done;
+};
+
+class HistoryLookup {
+ public:
+  HistoryLookup(std::shared_ptr<HistoryStore> store, std::string default_region, std::size_t workers,
+                std::size_t queue_limit, EngineMetrics& metrics, std::shared_ptr<spdlog::logger> log);
+  ~HistoryLookup();
+
+  void start();
+  void stop();
+  // false when the job queue is full: the caller treats the history as unavailable.
+  bool submit(LookupJob job);
+
+  // One lookup, synchronously (used by the workers and by tests).
+  CallerView lookup(const CustomerIdentifiers& ids);
+
+ private:
+  void run();
+
+  std::shared_ptr<HistoryStore> store_;
+  std::string default_region_;
+  std::size_t worker_count_;
+  EngineMetrics& metrics_;
+  std::shared_ptr<spdlog::logger> log_;
+  BoundedQueue<LookupJob> queue_;
+  std::vector<std::thread> workers_;
+  std::atomic<bool> failing_{false};
+};
+
+}  // namespace rightmoment

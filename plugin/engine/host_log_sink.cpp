@@ -1,0 +1,26 @@
+#include "plugin/engine/host_log_sink.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace rightmoment {
+
+void HostLogSink::sink_it_(const spdlog::details::log_msg& msg) {
+  if (!fn_) return;
+  std::string_view payload(msg.payload.data(), msg.payload.size());
+  std::string_view name(msg.logger_name.data(), msg.logger_name.size());
+  std::string line;
+  if (json_) {
+    nlohmann::json j{{"level", spdlog::level::to_string_view(msg.level).data()}, {"logger", name}, {"msg", payload}};
+    line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  } else {
+    line.reserve(name.size() + payload.size() + 2);
+    line.append(name).append(": ").append(payload);
+  }
+  try {
+    fn_(msg.level, line);
+  } catch (...) {
+    // The host's callback must not throw into us; if it does, the line is lost, nothing else.
+  }
+}
+
+}  // namespace rightmoment

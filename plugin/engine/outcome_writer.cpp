@@ -1,0 +1,102 @@
+#include "plugin/engine/outcome_writer.hpp"
+
+namespace rightmoment {
+
+OutcomeWriter::OutcomeWriter(std::shared_ptr<HistoryStore> store, std::size_t limit, EngineMetrics& metrics,
+                             std::shared_ptr<spdlog::logger> log)
+    : store_(std::move(store)), limit_(limit), metrics_(metrics), log_(std::move(log)) {}
+
+OutcomeWriter::~OutcomeWriter() { stop(std::chrono::milliseconds(2000)); }
+
+void OutcomeWriter::start() {
+  if (thread_.joinable()) return;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = false;
+  }
+  thread_ = std::thread([this] { run(); });
+}
+
+void OutcomeWriter::stop(std::chrono::milliseconds flush_timeout) {
+  if (!thread_.joinable()) return;
+  flush(flush_timeout);
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+bool OutcomeWriter::append(OutcomeRecord record) {
+  {
+    std::lock_guard lock(mutex_);
+    if (queue_.size() >= limit_) {
+      metrics_.outcome_dropped.fetch_add(1);
+      return false;
+    }
+    queue_.push_back(std::move(record));
+    ++appended_;
+    metrics_.outcome_depth.store(static_cast<std::int64_t>(queue_.size()));
+  }
+  cv_.notify_all();
+  return true;
+}
+
+bool OutcomeWriter::flush(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  std::uint64_t target = appended_;
+  cv_.notify_all();
+  return cv_.wait_for(lock, timeout, [&] { return committed_ >= target || !thread_.joinable(); });
+}
+
+void OutcomeWriter::run() {
+  std::unique_lock lock(mutex_);
+  auto retry_delay = std::chrono::milliseconds(100);
+  while (true) {
+    cv_.wait_for(lock, std::chrono::milliseconds(200), [&] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) {
+      if (stopping_) break;
+      continue;
+    }
+    std::vector<OutcomeRecord> batch;
+    std::size_t n = std::min<std::size_t>(queue_.size(), 512);
+    batch.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) batch.push_back(queue_[i]);
+    lock.unlock();
+    bool ok = true;
+    try {
+      store_->append_outcomes(batch);
+    } catch (const std::exception& e) {
+      ok = false;
+      metrics_.outcome_write_failures.fetch_add(1);
+      if (!failing_) log_->error("outcome record: the store refused a write ({}); retrying", e.what());
+    }
+    lock.lock();
+    if (ok) {
+      if (failing_) log_->info("outcome record: the store is writable again");
+      failing_ = false;
+      retry_delay = std::chrono::milliseconds(100);
+      for (std::size_t i = 0; i < n; ++i) queue_.pop_front();
+      committed_ += n;
+      metrics_.outcome_written.fetch_add(n);
+      metrics_.outcome_depth.store(static_cast<std::int64_t>(queue_.size()));
+      cv_.notify_all();
+    } else {
+      failing_ = true;
+      if (stopping_) {
+        // Shutting down with the store down: what is left cannot be written; say so.
+        log_->error("outcome record: {} records not written at shutdown", queue_.size());
+        committed_ += queue_.size();
+        metrics_.outcome_dropped.fetch_add(queue_.size());
+        queue_.clear();
+        cv_.notify_all();
+        break;
+      }
+      cv_.wait_for(lock, retry_delay, [&] { return stopping_; });
+      retry_delay = std::min(retry_delay * 2, std::chrono::milliseconds(5000));
+    }
+  }
+}
+
+}  // namespace rightmoment

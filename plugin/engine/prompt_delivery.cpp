@@ -1,0 +1,71 @@
+#include "plugin/engine/prompt_delivery.hpp"
+
+namespace rightmoment {
+namespace {
+thread_local bool t_on_delivery_thread = false;
+// Barriers are few and must never be refused, so the queue keeps room for them above the limit.
+constexpr std::size_t kBarrierReserve = 1024;
+}  // namespace
+
+PromptDelivery::PromptDelivery(std::size_t limit, EngineMetrics& metrics)
+    : metrics_(metrics), limit_(limit), queue_(limit + kBarrierReserve) {}
+
+PromptDelivery::~PromptDelivery() { stop(); }
+
+void PromptDelivery::add_listener(PromptListener listener) { listeners_.push_back(std::move(listener)); }
+
+void PromptDelivery::start() {
+  if (thread_.joinable()) return;
+  thread_ = std::thread([this] { run(); });
+}
+
+void PromptDelivery::stop() {
+  queue_.close();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool PromptDelivery::deliver(DeliveredPrompt prompt) {
+  if (queue_.size() >= limit_ || !queue_.try_push(Item(std::move(prompt)))) {
+    metrics_.prompts_dropped.fetch_add(1);
+    return false;
+  }
+  metrics_.delivery_depth.store(static_cast<std::int64_t>(queue_.size()));
+  return true;
+}
+
+void PromptDelivery::barrier(std::function<void()> done) {
+  if (!queue_.try_push(Item(Barrier{done}))) done();  // closed (stopping) or absurdly full: don't hang the waiter
+}
+
+bool PromptDelivery::on_delivery_thread() { return t_on_delivery_thread; }
+
+void PromptDelivery::run() {
+  t_on_delivery_thread = true;
+  while (true) {
+    auto item = queue_.pop_until(std::chrono::steady_clock::now() + std::chrono::seconds(1));
+    if (!item) {
+      if (queue_.closed() && queue_.size() == 0) break;
+      continue;
+    }
+    metrics_.delivery_depth.store(static_cast<std::int64_t>(queue_.size()));
+    if (auto* prompt = std::get_if<DeliveredPrompt>(&*item)) {
+      for (const auto& listener : listeners_) {
+        try {
+          listener(*prompt);
+        } catch (...) {
+          // A listener's failure must not stop delivery to the others.
+        }
+      }
+      metrics_.prompts_delivered.fetch_add(1);
+      auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                                      prompt->event_arrived)
+                    .count();
+      metrics_.event_to_prompt.record_us(us);
+    } else if (auto* barrier = std::get_if<Barrier>(&*item)) {
+      if (barrier->done) barrier->done();
+    }
+  }
+  t_on_delivery_thread = false;
+}
+
+}  // namespace rightmoment

@@ -1,0 +1,64 @@
+#pragma once
+// The delivery thread: hands prompts to the host callback (and any other prompt listener, such as
+// the agent pop-up) one at a time, in order, never on an I/O or engine thread. A slow host delays
+// later prompts but never the event path: the queue is bounded, and when it is full the newest
+// prompt is dropped, counted and logged (the outcome record still has it).
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "plugin/engine/bounded_queue.hpp"
+#include "plugin/engine/engine_metrics.hpp"
+
+namespace rightmoment {
+
+struct DeliveredPrompt {
+  std::string json;
+  std::string interaction_id;
+  std::string agent_id;  // empty when none
+  std::chrono::steady_clock::time_point event_arrived;  // for the event-to-prompt latency
+};
+
+using PromptListener = std::function<void(const DeliveredPrompt&)>;
+
+class PromptDelivery {
+ public:
+  PromptDelivery(std::size_t limit, EngineMetrics& metrics);
+  ~PromptDelivery();
+  PromptDelivery(const PromptDelivery&) = delete;
+  PromptDelivery& operator=(const PromptDelivery&) = delete;
+
+  // Listeners are added before start(); each is called for every prompt, in order.
+  void add_listener(PromptListener listener);
+  void start();
+  // Delivers what is queued, then joins the thread.
+  void stop();
+
+  // Queues a prompt; false when the queue is full (the prompt is dropped and counted).
+  bool deliver(DeliveredPrompt prompt);
+  // Calls done() on the delivery thread after every prompt queued before it has been delivered.
+  void barrier(std::function<void()> done);
+
+  // True on the delivery thread (the SDK refuses stop/destroy/drain from inside a callback).
+  static bool on_delivery_thread();
+
+ private:
+  struct Barrier {
+    std::function<void()> done;
+  };
+  using Item = std::variant<DeliveredPrompt, Barrier>;
+  void run();
+
+  EngineMetrics& metrics_;
+  std::size_t limit_;
+  std::vector<PromptListener> listeners_;
+  BoundedQueue<Item> queue_;
+  std::thread thread_;
+};
+
+}  // namespace rightmoment

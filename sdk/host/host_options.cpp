@@ -1,0 +1,83 @@
+#include "sdk/host/host_options.hpp"
+
+#include <cstdlib>
+#include <string_view>
+
+namespace rightmoment::host {
+
+const char* host_usage() {
+  return "usage:\n"
+         "  rightmoment-host --config FILE [--history FILE.jsonl]                    serve until SIGINT/SIGTERM\n"
+         "  rightmoment-host --config FILE --history FILE.jsonl --replay EVENTS.jsonl [--speed N|max]\n"
+         "  rightmoment-host --config FILE --check-config\n"
+         "options:\n"
+         "  --plugin PATH   the plugin library to load (default: librightmoment.so beside this program)\n";
+}
+
+std::optional<HostOptions> parse_host_options(int argc, char** argv, std::string& error) {
+  HostOptions o;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    auto value = [&](const char* name) -> std::optional<std::string> {
+      if (i + 1 >= argc) {
+        error = std::string(name) + " needs a value";
+        return std::nullopt;
+      }
+      return std::string(argv[++i]);
+    };
+    if (a == "--help" || a == "-h") {
+      o.help = true;
+    } else if (a == "--config") {
+      auto v = value("--config");
+      if (!v) return std::nullopt;
+      o.config = *v;
+    } else if (a == "--history") {
+      auto v = value("--history");
+      if (!v) return std::nullopt;
+      o.history = *v;
+    } else if (a == "--replay") {
+      auto v = value("--replay");
+      if (!v) return std::nullopt;
+      o.replay = *v;
+    } else if (a == "--speed") {
+      auto v = value("--speed");
+      if (!v) return std::nullopt;
+      if (*v == "max") {
+        o.speed = 0;
+      } else {
+        char* end = nullptr;
+        double s = std::strtod(v->c_str(), &end);
+        if (!end || *end != '\0' || !(s > 0) || s > 1e6) {
+          error = "--speed must be a positive number or 'max', not '" + *v + "'";
+          return std::nullopt;
+        }
+        o.speed = s;
+      }
+    } else if (a == "--check-config") {
+      o.check_config = true;
+    } else if (a == "--plugin") {
+      auto v = value("--plugin");
+      if (!v) return std::nullopt;
+      o.plugin_path = *v;
+    } else {
+      error = "unknown argument '" + std::string(a) + "'";
+      return std::nullopt;
+    }
+  }
+  if (o.help) return o;
+  if (o.config.empty()) {
+    error = "--config FILE is required";
+    return std::nullopt;
+  }
+  if (o.replay && !o.history) {
+    error = "--replay needs --history FILE.jsonl";
+    return std::nullopt;
+  }
+  if (o.check_config && (o.replay || o.history)) {
+    error = "--check-config takes only --config";
+    return std::nullopt;
+  }
+  return o;
+}
+
+}  // namespace rightmoment::host
