@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "plugin/engine/plugin_runtime.hpp"
+#include "plugin/runtime/plugin_runtime.hpp"
 #include "plugin/engine/prompt_delivery.hpp"
 
 struct rm_plugin {

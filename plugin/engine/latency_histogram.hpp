@@ -27,8 +27,8 @@ class LatencyHistogram {
     static const std::array<std::int64_t, kBuckets> bounds = [] {
       std::array<std::int64_t, kBuckets> b{};
       double v = 1.0;
-      for (std::size_t i = 0; i < kBuckets; ++i) {
-        b[i] = static_cast<std::int64_t>(v + 0.5);
+      for (std::size_t k = 0; k < kBuckets; ++k) {
+        b[k] = static_cast<std::int64_t>(v + 0.5);
         v *= 1.45;
       }
       return b;

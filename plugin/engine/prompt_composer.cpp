@@ -107,12 +107,13 @@ PromptJson compose_screen_pop(const PromptEnvelope& env, const CallerView& calle
   if (caller.history && caller.resolution.customer_id) {
     const CustomerHistory& h = *caller.history;
     const CustomerRecord& c = h.customer;
-    std::optional<int> tenure = c.customer_since_day ? tenure_years(*c.customer_since_day, now) : std::nullopt;
+    // -1: unknown (no customer_since, or a date after now).
+    int tenure = c.customer_since_day ? tenure_years(*c.customer_since_day, now).value_or(-1) : -1;
     customer["customer_id"] = c.customer_id;
     customer["name"] = c.name;
     if (c.preferred_name) customer["preferred_name"] = *c.preferred_name;
     customer["tier"] = c.tier ? PromptJson(*c.tier) : PromptJson(nullptr);
-    customer["tenure_years"] = tenure ? PromptJson(*tenure) : PromptJson(nullptr);
+    customer["tenure_years"] = tenure >= 0 ? PromptJson(tenure) : PromptJson(nullptr);
     if (c.customer_since) customer["customer_since"] = *c.customer_since;
     if (c.lifetime_value) customer["lifetime_value"] = *c.lifetime_value;
     customer["identified_by"] = caller.resolution.identified_by ? PromptJson(*caller.resolution.identified_by)
@@ -147,7 +148,7 @@ PromptJson compose_screen_pop(const PromptEnvelope& env, const CallerView& calle
 
     title = c.name;
     if (c.tier) title += " \xC2\xB7 " + capitalised(*c.tier);
-    if (tenure && *tenure >= 1) title += " \xC2\xB7 " + std::to_string(*tenure) + (*tenure == 1 ? " year" : " years");
+    if (tenure >= 1) title += " \xC2\xB7 " + std::to_string(tenure) + (tenure == 1 ? " year" : " years");
     std::vector<std::string> parts;
     const auto& rc = customer["recent_contacts"];
     if (!rc.empty()) {

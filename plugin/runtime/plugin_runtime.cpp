@@ -1,4 +1,4 @@
-#include "plugin/engine/plugin_runtime.hpp"
+#include "plugin/runtime/plugin_runtime.hpp"
 
 #include <atomic>
 #include <condition_variable>
@@ -10,7 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "plugin/core/event_parser.hpp"
-#include "plugin/engine/host_log_sink.hpp"
+#include "plugin/runtime/host_log_sink.hpp"
 #include "plugin/history/history_importer.hpp"
 #include "plugin/transport/transport_service.hpp"
 

@@ -1,4 +1,4 @@
-#include "plugin/engine/host_log_sink.hpp"
+#include "plugin/runtime/host_log_sink.hpp"
 
 #include <nlohmann/json.hpp>
 
