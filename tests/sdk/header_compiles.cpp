@@ -1,0 +1,3 @@
+// plugin.h must compile on its own as C++.
+#include "rightmoment/plugin.h"
+int rightmoment_header_compiles_as_cxx() { return static_cast<int>(sizeof(rm_api)) + RM_ABI_MAJOR; }
