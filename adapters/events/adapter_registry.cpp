@@ -1,0 +1,34 @@
+// Every event adapter, by the name a listener's configuration gives.
+#include <functional>
+#include <utility>
+
+#include "adapters/events/generic/generic_adapter.hpp"
+#include "plugin/core/event_adapter.hpp"
+
+namespace rightmoment {
+namespace {
+
+using Factory = std::unique_ptr<EventAdapter> (*)(const AdapterOptions&);
+
+const std::vector<std::pair<std::string_view, Factory>>& registry() {
+  static const std::vector<std::pair<std::string_view, Factory>> adapters{
+      {"generic", &make_generic_adapter},
+  };
+  return adapters;
+}
+
+}  // namespace
+
+std::unique_ptr<EventAdapter> make_event_adapter(std::string_view name, const AdapterOptions& options) {
+  for (const auto& [n, factory] : registry())
+    if (n == name) return factory(options);
+  return nullptr;
+}
+
+std::vector<std::string> event_adapter_names() {
+  std::vector<std::string> names;
+  for (const auto& [n, factory] : registry()) names.emplace_back(n);
+  return names;
+}
+
+}  // namespace rightmoment

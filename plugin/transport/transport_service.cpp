@@ -1,0 +1,879 @@
+// WebSocket transport on Boost.Beast, after Beast's own examples (chat-multi, advanced_server,
+// async-ssl client): one object per connection with its own strand, do_x/on_x pairs, a bounded send
+// queue with one write in flight, backpressure by not reading while the engine's inbox is full.
+#include "plugin/transport/transport_service.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <deque>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+#include "plugin/core/event_adapter.hpp"
+
+namespace rightmoment {
+
+namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace websocket = boost::beast::websocket;
+using tcp = boost::asio::ip::tcp;
+
+namespace {
+
+std::int64_t wall_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string error_reply(const EventRejection& r) {
+  nlohmann::json j{{"type", "error"}, {"code", r.code}, {"message", r.message}};
+  j["event_id"] = r.event_id ? nlohmann::json(*r.event_id) : nlohmann::json(nullptr);
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// Compares a presented token with the accepted ones in time independent of where they differ.
+bool token_accepted(std::string_view presented, const std::vector<std::string>& accepted) {
+  auto digest = [](std::string_view s) {
+    std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
+    unsigned int len = 0;
+    EVP_Digest(s.data(), s.size(), out.data(), &len, EVP_sha256(), nullptr);
+    return out;
+  };
+  auto p = digest(presented);
+  bool ok = false;
+  for (const auto& token : accepted) {
+    auto t = digest(token);
+    ok |= CRYPTO_memcmp(p.data(), t.data(), 32) == 0;
+  }
+  return ok && !presented.empty();
+}
+
+bool is_normal_close(const beast::error_code& ec) {
+  return ec == websocket::error::closed || ec == net::error::operation_aborted || ec == net::error::eof ||
+         ec == beast::error::timeout || ec == net::ssl::error::stream_truncated ||
+         ec == net::error::connection_reset;
+}
+
+struct ParsedUrl {
+  bool tls = false;
+  std::string host;
+  std::string port;
+  std::string target;
+};
+
+std::optional<ParsedUrl> parse_ws_url(const std::string& url) {
+  ParsedUrl u;
+  std::string rest;
+  if (url.rfind("wss://", 0) == 0) {
+    u.tls = true;
+    rest = url.substr(6);
+  } else if (url.rfind("ws://", 0) == 0) {
+    rest = url.substr(5);
+  } else {
+    return std::nullopt;
+  }
+  auto slash = rest.find('/');
+  std::string authority = rest.substr(0, slash);
+  u.target = slash == std::string::npos ? "/" : rest.substr(slash);
+  if (!authority.empty() && authority[0] == '[') {  // [::1]:port
+    auto close = authority.find(']');
+    if (close == std::string::npos) return std::nullopt;
+    u.host = authority.substr(1, close - 1);
+    if (close + 1 < authority.size() && authority[close + 1] == ':') u.port = authority.substr(close + 2);
+  } else {
+    auto colon = authority.rfind(':');
+    u.host = authority.substr(0, colon);
+    if (colon != std::string::npos) u.port = authority.substr(colon + 1);
+  }
+  if (u.port.empty()) u.port = u.tls ? "443" : "80";
+  if (u.host.empty()) return std::nullopt;
+  return u;
+}
+
+}  // namespace
+
+// State shared by every connection of one TransportService.
+struct TransportService::Impl : std::enable_shared_from_this<TransportService::Impl> {
+  Impl(EventSink& s, std::shared_ptr<spdlog::logger> l, unsigned n) : sink(s), log(std::move(l)), threads_wanted(n ? n : 1) {}
+
+  EventSink& sink;
+  std::shared_ptr<spdlog::logger> log;
+  unsigned threads_wanted;
+  net::io_context ioc;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::vector<std::thread> threads;
+  std::vector<BoundListener> bound;
+  std::vector<std::shared_ptr<void>> keepalive;  // listeners and clients
+  std::vector<std::function<void()>> closers;     // stop listeners and clients
+  std::atomic<bool> stopping{false};
+  std::atomic<int> running_threads{0};
+
+  // Connections, so that stop() can close them.
+  std::mutex sessions_mutex;
+  std::vector<std::pair<std::uint64_t, std::function<void()>>> sessions;
+  std::uint64_t next_session = 1;
+
+  mutable std::mutex stats_mutex;
+  TransportStats stats;
+
+  std::uint64_t add_session(std::function<void()> close) {
+    std::lock_guard lock(sessions_mutex);
+    std::uint64_t id = next_session++;
+    sessions.emplace_back(id, std::move(close));
+    return id;
+  }
+  void remove_session(std::uint64_t id) {
+    std::lock_guard lock(sessions_mutex);
+    std::erase_if(sessions, [&](const auto& s) { return s.first == id; });
+  }
+  template <typename F>
+  void with_stats(F&& f) {
+    std::lock_guard lock(stats_mutex);
+    f(stats);
+  }
+};
+
+namespace {
+
+using ImplPtr = std::shared_ptr<TransportService::Impl>;
+
+// What every connection does once the WebSocket is open, for servers and clients alike: read
+// messages, run the adapter, hand events to the sink (waiting while its inbox is full), answer.
+template <typename NextLayer, typename Derived>
+class Connection {
+ public:
+  Connection(ImplPtr impl, websocket::stream<NextLayer> ws, std::shared_ptr<EventAdapter> adapter, std::string adapter_name,
+             std::size_t max_message_bytes, std::size_t write_queue_limit)
+      : impl_(std::move(impl)),
+        ws_(std::move(ws)),
+        adapter_(std::move(adapter)),
+        adapter_name_(std::move(adapter_name)),
+        max_message_bytes_(max_message_bytes),
+        write_queue_limit_(write_queue_limit),
+        retry_timer_(ws_.get_executor()) {
+    // Above the configured limit a message is refused with an error reply; far above it (4x, at least
+    // 1 MiB) the WebSocket itself closes with 1009, so one peer cannot make us buffer without bound.
+    ws_.read_message_max(std::max<std::size_t>(max_message_bytes_ * 4, 1024 * 1024));
+  }
+
+ protected:
+  Derived& self() { return static_cast<Derived&>(*this); }
+
+  void opened(const HandshakeInfo& info) {
+    open_ = true;
+    session_id_ = impl_->add_session([weak = self().weak_from_this()] {
+      if (auto s = weak.lock()) net::post(s->ws_.get_executor(), [s] { s->force_close(); });
+    });
+    impl_->with_stats([](TransportStats& st) { ++st.connections_open; });
+    AdapterOutput out;
+    adapter_->on_open(info, out);
+    process(std::move(out));
+  }
+
+  void do_read() {
+    if (closing_) return;
+    ws_.async_read(buffer_, beast::bind_front_handler(&Derived::on_read, self().shared_from_this()));
+  }
+
+ public:
+  void on_read(beast::error_code ec, std::size_t bytes) {
+    if (ec) return finished(ec);
+    AdapterOutput out;
+    impl_->with_stats([&](TransportStats& st) {
+      ++st.messages_in;
+      ++st.messages_by_adapter[adapter_name_];
+      if (!ws_.got_text()) ++st.binary_frames_in;
+    });
+    if (ws_.got_text()) {
+      std::string_view message(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+      if (message.size() > max_message_bytes_) {
+        out.rejections.push_back(EventRejection{"too_large",
+                                                "the message is " + std::to_string(message.size()) +
+                                                    " bytes; the limit is " + std::to_string(max_message_bytes_),
+                                                std::nullopt});
+      } else {
+        adapter_->on_text(message, wall_now_ms(), out);
+      }
+    } else {
+      adapter_->on_binary(bytes, wall_now_ms(), out);
+    }
+    buffer_.consume(buffer_.size());
+    process(std::move(out));
+  }
+
+  void on_write(beast::error_code ec, std::size_t) {
+    if (ec) return finished(ec);
+    queue_.pop_front();
+    if (!queue_.empty()) return do_write();
+    if (close_after_writes_) do_close();
+  }
+
+  void force_close() {
+    closing_ = true;
+    retry_timer_.cancel();
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(ws_).close();
+  }
+
+  // Sends one text message to the peer (on the strand).
+  void send(std::string text) {
+    if (closing_ && !close_after_writes_) return;
+    if (queue_.size() >= write_queue_limit_) {
+      // A consumer that cannot keep up is disconnected, never buffered without bound.
+      impl_->with_stats([](TransportStats& st) { ++st.slow_consumers_disconnected; });
+      impl_->log->warn("{}: a peer stopped reading its replies ({} queued); disconnecting it", adapter_name_, queue_.size());
+      force_close();
+      return;
+    }
+    queue_.push_back(std::make_shared<const std::string>(std::move(text)));
+    if (queue_.size() == 1) do_write();
+  }
+
+ protected:
+  struct SyncRequest {
+    std::string id;
+  };
+  using Pending = std::variant<CanonicalEvent, SyncRequest>;
+
+  void process(AdapterOutput&& out) {
+    for (auto& reply : out.replies) send(std::move(reply));
+    for (const auto& r : out.rejections) {
+      impl_->sink.count_rejection(adapter_name_, r.code);
+      impl_->with_stats([&](TransportStats& st) { ++st.rejections_by_code[r.code]; });
+      // Never the message text in logs: it may carry what a customer said.
+      impl_->log->warn("{}: refused a message ({}): {}", adapter_name_, r.code, r.message.substr(0, 200));
+      send(error_reply(r));
+    }
+    for (auto& ev : out.events) pending_.emplace_back(std::move(ev));
+    if (out.sync_id) pending_.emplace_back(SyncRequest{*out.sync_id});
+    if (out.close) close_after_pending_ = true;
+    pump();
+  }
+
+  // Hands pending events to the sink in order; while its inbox is full, stops reading and retries.
+  void pump() {
+    while (!pending_.empty()) {
+      if (auto* ev = std::get_if<CanonicalEvent>(&pending_.front())) {
+        if (!impl_->sink.try_submit(std::move(*ev))) {
+          retry_timer_.expires_after(std::chrono::milliseconds(2));
+          retry_timer_.async_wait([self = self().shared_from_this()](beast::error_code ec) {
+            if (!ec && !self->closing_) self->pump();
+          });
+          return;
+        }
+      } else {
+        std::string id = std::get<SyncRequest>(pending_.front()).id;
+        std::weak_ptr<Derived> weak = self().shared_from_this();
+        auto executor = ws_.get_executor();
+        impl_->sink.when_drained([weak, executor, id] {
+          net::post(executor, [weak, id] {
+            if (auto s = weak.lock()) s->send(nlohmann::json{{"type", "control.synced"}, {"sync_id", id}}.dump());
+          });
+        });
+      }
+      pending_.pop_front();
+    }
+    if (close_after_pending_) {
+      close_after_writes_ = true;
+      closing_ = true;
+      if (queue_.empty()) do_close();
+      return;
+    }
+    do_read();
+  }
+
+  void do_write() {
+    ws_.text(true);
+    ws_.async_write(net::buffer(*queue_.front()), beast::bind_front_handler(&Derived::on_write, self().shared_from_this()));
+  }
+
+  void do_close() {
+    ws_.async_close(websocket::close_code::normal, [self = self().shared_from_this()](beast::error_code) {
+      self->force_close();
+    });
+  }
+
+  void finished(beast::error_code ec) {
+    if (finished_) return;
+    finished_ = true;
+    closing_ = true;
+    retry_timer_.cancel();
+    if (!is_normal_close(ec) && ec != websocket::error::message_too_big)
+      impl_->log->info("{}: connection closed: {}", adapter_name_, ec.message());
+    if (open_) {
+      AdapterOutput out;
+      adapter_->on_close(wall_now_ms(), out);
+      // Best effort: the connection is gone, so events the inbox cannot take now are dropped.
+      for (auto& ev : out.events) impl_->sink.try_submit(std::move(ev));
+      impl_->remove_session(session_id_);
+      impl_->with_stats([](TransportStats& st) { --st.connections_open; });
+    }
+    self().on_finished();
+  }
+
+  ImplPtr impl_;
+  websocket::stream<NextLayer> ws_;
+  beast::flat_buffer buffer_;
+  std::shared_ptr<EventAdapter> adapter_;
+  std::string adapter_name_;
+  std::size_t max_message_bytes_;
+  std::size_t write_queue_limit_;
+  std::deque<std::shared_ptr<const std::string>> queue_;
+  std::deque<Pending> pending_;
+  net::steady_timer retry_timer_;
+  std::uint64_t session_id_ = 0;
+  bool open_ = false;
+  bool closing_ = false;
+  bool close_after_pending_ = false;
+  bool close_after_writes_ = false;
+  bool finished_ = false;
+};
+
+// ---------------------------------------------------------------- server side
+
+template <typename NextLayer>
+class ServerSession : public Connection<NextLayer, ServerSession<NextLayer>>,
+                      public std::enable_shared_from_this<ServerSession<NextLayer>> {
+  using Base = Connection<NextLayer, ServerSession<NextLayer>>;
+  friend Base;
+
+ public:
+  template <typename... StreamArgs>
+  ServerSession(ImplPtr impl, const ListenerConfig& cfg, std::string remote, StreamArgs&&... stream_args)
+      : Base(std::move(impl), websocket::stream<NextLayer>(std::forward<StreamArgs>(stream_args)...),
+             std::shared_ptr<EventAdapter>(make_event_adapter(cfg.adapter, options_for(cfg))), cfg.adapter,
+             cfg.max_message_bytes, cfg.write_queue_limit),
+        cfg_(cfg),
+        remote_(std::move(remote)) {}
+
+  static AdapterOptions options_for(const ListenerConfig& cfg) {
+    AdapterOptions o;
+    o.max_message_bytes = cfg.max_message_bytes;
+    o.max_json_depth = cfg.max_json_depth;
+    o.settings = cfg.settings;
+    return o;
+  }
+
+  void run() {
+    net::dispatch(this->ws_.get_executor(), [self = this->shared_from_this()] { self->start(); });
+  }
+
+  void on_finished() {}
+
+ private:
+  void start() {
+    beast::get_lowest_layer(this->ws_).expires_after(std::chrono::seconds(30));
+    if constexpr (std::is_same_v<NextLayer, beast::ssl_stream<beast::tcp_stream>>) {
+      this->ws_.next_layer().async_handshake(
+          ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
+            if (ec) {
+              self->impl_->with_stats([](TransportStats& st) { ++st.connections_refused; });
+              self->impl_->log->info("{}: TLS handshake failed from {}: {}", self->cfg_.name, self->remote_, ec.message());
+              return;
+            }
+            self->read_upgrade();
+          });
+    } else {
+      read_upgrade();
+    }
+  }
+
+  void read_upgrade() {
+    parser_.emplace();
+    parser_->body_limit(8 * 1024);
+    parser_->header_limit(16 * 1024);
+    http::async_read(this->ws_.next_layer(), this->buffer_, *parser_,
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_upgrade(ec); });
+  }
+
+  void on_upgrade(beast::error_code ec) {
+    if (ec) return;  // the peer went away or sent garbage before upgrading: nothing to answer
+    http::request<http::string_body> req = parser_->release();
+    std::string target(req.target());
+    std::string path = target.substr(0, target.find('?'));
+    if (path != cfg_.path) return refuse(req, http::status::not_found, "no WebSocket endpoint at this path\n");
+    if (!websocket::is_upgrade(req)) return refuse(req, http::status::bad_request, "a WebSocket upgrade is expected here\n");
+    if (!authorised(req)) {
+      impl_log_refusal("wrong or missing credentials");
+      return refuse(req, http::status::unauthorized, "unauthorized\n");
+    }
+    HandshakeInfo info;
+    info.target = target;
+    info.remote_address = remote_;
+    for (const auto& field : req) {
+      std::string name(field.name_string());
+      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+      info.headers[name] = std::string(field.value());
+    }
+    beast::get_lowest_layer(this->ws_).expires_never();
+    websocket::stream_base::timeout timeouts{};
+    timeouts.handshake_timeout = std::chrono::seconds(30);
+    timeouts.idle_timeout = cfg_.idle_timeout;
+    timeouts.keep_alive_pings = true;  // a ping after half the idle timeout of silence
+    this->ws_.set_option(timeouts);
+    this->ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(http::field::server, "RightMoment"); }));
+    this->ws_.async_accept(req, [self = this->shared_from_this(), info](beast::error_code accept_ec) {
+      if (accept_ec) return;
+      self->impl_->with_stats([](TransportStats& st) { ++st.connections_accepted; });
+      self->opened(info);
+    });
+  }
+
+  bool authorised(const http::request<http::string_body>& req) const {
+    switch (cfg_.auth.mode) {
+      case AuthMode::None:
+        return true;
+      case AuthMode::Bearer: {
+        auto it = req.find(http::field::authorization);
+        if (it == req.end()) return false;
+        std::string_view value(it->value().data(), it->value().size());
+        if (value.size() < 7 || !beast::iequals(value.substr(0, 7), "Bearer ")) return false;
+        return token_accepted(value.substr(7), cfg_.auth.tokens);
+      }
+      case AuthMode::ApiKey: {
+        auto it = req.find(cfg_.auth.header);
+        if (it == req.end()) return false;
+        return token_accepted(std::string_view(it->value().data(), it->value().size()), cfg_.auth.tokens);
+      }
+    }
+    return false;
+  }
+
+  void impl_log_refusal(const char* why) {
+    this->impl_->with_stats([](TransportStats& st) { ++st.connections_refused; });
+    this->impl_->log->warn("{}: refused a connection from {}: {}", cfg_.name, remote_, why);
+  }
+
+  void refuse(const http::request<http::string_body>& req, http::status status, std::string body) {
+    auto res = std::make_shared<http::response<http::string_body>>(status, req.version());
+    res->set(http::field::server, "RightMoment");
+    res->set(http::field::content_type, "text/plain");
+    if (status == http::status::unauthorized) res->set(http::field::www_authenticate, "Bearer");
+    res->keep_alive(false);
+    res->body() = std::move(body);
+    res->prepare_payload();
+    http::async_write(this->ws_.next_layer(), *res, [self = this->shared_from_this(), res](beast::error_code, std::size_t) {
+      beast::error_code ignored;
+      beast::get_lowest_layer(self->ws_).socket().shutdown(tcp::socket::shutdown_send, ignored);
+    });
+  }
+
+  ListenerConfig cfg_;  // a copy: a connection may outlive a reconfigured listener
+  std::string remote_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+};
+
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  Listener(ImplPtr impl, ListenerConfig cfg) : impl_(std::move(impl)), cfg_(std::move(cfg)), acceptor_(impl_->ioc) {}
+
+  bool open(std::string& error) {
+    if (!make_event_adapter(cfg_.adapter, AdapterOptions{})) {
+      error = "listener '" + cfg_.name + "': unknown adapter '" + cfg_.adapter + "'";
+      return false;
+    }
+    if (cfg_.tls) {
+      tls_.emplace(ssl::context::tls_server);
+      SSL_CTX_set_min_proto_version(tls_->native_handle(), TLS1_2_VERSION);
+      tls_->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                        ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+      SSL_CTX_set_cipher_list(tls_->native_handle(),
+                              "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+                              "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305");
+      beast::error_code ec;
+      tls_->use_certificate_chain_file(cfg_.tls->cert_file, ec);
+      if (!ec) tls_->use_private_key_file(cfg_.tls->key_file, ssl::context::pem, ec);
+      if (ec) {
+        error = "listener '" + cfg_.name + "': cannot use the certificate or key (" + cfg_.tls->cert_file + ", " +
+                cfg_.tls->key_file + "): " + ec.message();
+        return false;
+      }
+    }
+    beast::error_code ec;
+    auto address = net::ip::make_address(cfg_.address, ec);
+    if (ec) {
+      error = "listener '" + cfg_.name + "': bad address '" + cfg_.address + "'";
+      return false;
+    }
+    tcp::endpoint endpoint(address, cfg_.port);
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) {
+      error = "listener '" + cfg_.name + "': cannot listen on " + cfg_.address + ":" + std::to_string(cfg_.port) + ": " +
+              ec.message();
+      return false;
+    }
+    auto local = acceptor_.local_endpoint();
+    std::string host = local.address().is_v6() ? "[" + local.address().to_string() + "]" : local.address().to_string();
+    url_ = std::string(cfg_.tls ? "wss://" : "ws://") + host + ":" + std::to_string(local.port()) + cfg_.path;
+    return true;
+  }
+
+  void start() { do_accept(); }
+  void close() {
+    net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+      beast::error_code ignored;
+      self->acceptor_.close(ignored);
+    });
+  }
+  const std::string& url() const { return url_; }
+  const ListenerConfig& config() const { return cfg_; }
+
+ private:
+  void do_accept() {
+    acceptor_.async_accept(net::make_strand(impl_->ioc), beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+  }
+
+  void on_accept(beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || impl_->stopping) return;
+    if (!ec) {
+      std::string remote;
+      beast::error_code ignored;
+      auto ep = socket.remote_endpoint(ignored);
+      remote = ep.address().to_string() + ":" + std::to_string(ep.port());
+      std::int64_t open = 0;
+      impl_->with_stats([&](TransportStats& st) { open = st.connections_open; });
+      if (open >= static_cast<std::int64_t>(cfg_.max_connections)) {
+        impl_->with_stats([](TransportStats& st) { ++st.connections_refused; });
+        impl_->log->warn("{}: refused a connection from {}: {} connections already open", cfg_.name, remote, open);
+        socket.close(ignored);
+      } else if (tls_) {
+        std::make_shared<ServerSession<beast::ssl_stream<beast::tcp_stream>>>(impl_, cfg_, remote, std::move(socket), *tls_)
+            ->run();
+      } else {
+        std::make_shared<ServerSession<beast::tcp_stream>>(impl_, cfg_, remote, std::move(socket))->run();
+      }
+    } else {
+      impl_->log->warn("{}: accept failed: {}", cfg_.name, ec.message());
+    }
+    do_accept();
+  }
+
+  ImplPtr impl_;
+  ListenerConfig cfg_;
+  tcp::acceptor acceptor_;
+  std::optional<ssl::context> tls_;
+  std::string url_;
+};
+
+// ---------------------------------------------------------------- client side
+
+class Client;
+
+template <typename NextLayer>
+class ClientConnection : public Connection<NextLayer, ClientConnection<NextLayer>>,
+                         public std::enable_shared_from_this<ClientConnection<NextLayer>> {
+  using Base = Connection<NextLayer, ClientConnection<NextLayer>>;
+  friend Base;
+
+ public:
+  template <typename... StreamArgs>
+  ClientConnection(ImplPtr impl, std::shared_ptr<Client> owner, const ClientConfig& cfg, ParsedUrl url,
+                   std::shared_ptr<EventAdapter> adapter, StreamArgs&&... stream_args)
+      : Base(std::move(impl), websocket::stream<NextLayer>(std::forward<StreamArgs>(stream_args)...), std::move(adapter),
+             cfg.adapter, cfg.max_message_bytes, 1024),
+        owner_(std::move(owner)),
+        cfg_(cfg),
+        url_(std::move(url)),
+        resolver_(this->ws_.get_executor()),
+        heartbeat_(this->ws_.get_executor()) {}
+
+  void run() {
+    net::dispatch(this->ws_.get_executor(), [self = this->shared_from_this()] {
+      self->resolver_.async_resolve(self->url_.host, self->url_.port,
+                                    beast::bind_front_handler(&ClientConnection::on_resolve, self));
+    });
+  }
+  void on_finished();
+
+ private:
+  void fail(const char* stage, beast::error_code ec);
+
+  void on_resolve(beast::error_code ec, tcp::resolver::results_type results) {
+    if (ec) return fail("resolve", ec);
+    beast::get_lowest_layer(this->ws_).expires_after(std::chrono::seconds(30));  // connect + handshakes
+    beast::get_lowest_layer(this->ws_).async_connect(results, beast::bind_front_handler(&ClientConnection::on_connect,
+                                                                                        this->shared_from_this()));
+  }
+
+  void on_connect(beast::error_code ec, tcp::resolver::results_type::endpoint_type) {
+    if (ec) return fail("connect", ec);
+    if constexpr (std::is_same_v<NextLayer, beast::ssl_stream<beast::tcp_stream>>) {
+      SSL* ssl_handle = this->ws_.next_layer().native_handle();
+      if (!SSL_set_tlsext_host_name(ssl_handle, url_.host.c_str())) return fail("SNI", beast::error_code(
+          static_cast<int>(::ERR_get_error()), net::error::get_ssl_category()));
+      if (cfg_.verify) {
+        this->ws_.next_layer().set_verify_mode(ssl::verify_peer);
+        this->ws_.next_layer().set_verify_callback(ssl::host_name_verification(url_.host));
+      } else {
+        this->ws_.next_layer().set_verify_mode(ssl::verify_none);
+      }
+      this->ws_.next_layer().async_handshake(ssl::stream_base::client, [self = this->shared_from_this()](beast::error_code hs) {
+        if (hs) return self->fail("TLS handshake", hs);
+        self->ws_handshake();
+      });
+    } else {
+      ws_handshake();
+    }
+  }
+
+  void ws_handshake() {
+    beast::get_lowest_layer(this->ws_).expires_never();
+    websocket::stream_base::timeout timeouts{};
+    timeouts.handshake_timeout = std::chrono::seconds(30);
+    timeouts.idle_timeout = cfg_.idle_timeout;  // notice a dead feed
+    timeouts.keep_alive_pings = true;
+    this->ws_.set_option(timeouts);
+    auto headers = cfg_.headers;
+    this->ws_.set_option(websocket::stream_base::decorator([headers](websocket::request_type& req) {
+      req.set(http::field::user_agent, "RightMoment");
+      for (const auto& [name, value] : headers) req.set(name, value);
+    }));
+    this->ws_.async_handshake(url_.host + ":" + url_.port, url_.target,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (ec) return self->fail("WebSocket handshake", ec);
+                                self->on_open();
+                              });
+  }
+
+  void on_open();
+
+  void arm_heartbeat() {
+    auto message = this->adapter_->heartbeat_message();
+    if (!message || cfg_.heartbeat.count() <= 0) return;
+    heartbeat_.expires_after(cfg_.heartbeat);
+    heartbeat_.async_wait([self = this->shared_from_this(), msg = *message](beast::error_code ec) {
+      if (ec || self->closing_) return;
+      self->send(msg);
+      self->arm_heartbeat();
+    });
+  }
+
+  std::shared_ptr<Client> owner_;
+  const ClientConfig& cfg_;
+  ParsedUrl url_;
+  tcp::resolver resolver_;
+  net::steady_timer heartbeat_;
+};
+
+// One configured client: keeps one connection up, reconnecting with exponential backoff and jitter.
+// The adapter lives across reconnects so that state-diffing adapters do not repeat events.
+class Client : public std::enable_shared_from_this<Client> {
+ public:
+  Client(ImplPtr impl, ClientConfig cfg, ParsedUrl url)
+      : impl_(std::move(impl)), cfg_(std::move(cfg)), url_(std::move(url)), strand_(net::make_strand(impl_->ioc)),
+        timer_(strand_), rng_(std::random_device{}()) {
+    AdapterOptions o;
+    o.max_message_bytes = cfg_.max_message_bytes;
+    o.settings = cfg_.settings;
+    adapter_ = std::shared_ptr<EventAdapter>(make_event_adapter(cfg_.adapter, o));
+    if (url_.tls) {
+      tls_.emplace(ssl::context::tls_client);
+      SSL_CTX_set_min_proto_version(tls_->native_handle(), TLS1_2_VERSION);
+      beast::error_code ec;
+      if (!cfg_.ca_file.empty()) tls_->load_verify_file(cfg_.ca_file, ec);
+      else tls_->set_default_verify_paths(ec);
+      if (ec) impl_->log->error("client '{}': cannot load the trust store: {}", cfg_.name, ec.message());
+    }
+  }
+
+  bool valid(std::string& error) const {
+    if (!adapter_) {
+      error = "client '" + cfg_.name + "': unknown adapter '" + cfg_.adapter + "'";
+      return false;
+    }
+    return true;
+  }
+
+  void start() {
+    net::dispatch(strand_, [self = shared_from_this()] { self->connect(); });
+  }
+  void close() {
+    net::post(strand_, [self = shared_from_this()] {
+      self->stopped_ = true;
+      self->timer_.cancel();
+    });
+  }
+
+  // A connection attempt or an open connection ended: try again later.
+  void connection_ended(bool was_open) {
+    net::post(strand_, [self = shared_from_this(), was_open] {
+      if (self->stopped_ || self->impl_->stopping) return;
+      if (was_open) self->attempt_ = 0;
+      auto base = std::min<std::int64_t>(self->cfg_.reconnect_max.count(),
+                                         self->cfg_.reconnect_initial.count() << std::min(self->attempt_, 16));
+      std::uniform_int_distribution<std::int64_t> jitter(base / 2, std::max<std::int64_t>(base / 2, base));
+      auto delay = std::chrono::milliseconds(jitter(self->rng_));
+      ++self->attempt_;
+      self->impl_->with_stats([](TransportStats& st) { ++st.client_reconnects; });
+      self->timer_.expires_after(delay);
+      self->timer_.async_wait([self](beast::error_code ec) {
+        if (!ec && !self->stopped_) self->connect();
+      });
+    });
+  }
+
+  std::shared_ptr<EventAdapter> adapter() const { return adapter_; }
+  const ClientConfig& config() const { return cfg_; }
+  std::shared_ptr<spdlog::logger> log() const { return impl_->log; }
+  bool should_log_failure() { return !failing_ ? (failing_ = true) : false; }
+  void connected() { failing_ = false; }
+
+ private:
+  void connect() {
+    if (stopped_ || impl_->stopping) return;
+    if (tls_) {
+      std::make_shared<ClientConnection<beast::ssl_stream<beast::tcp_stream>>>(impl_, shared_from_this(), cfg_, url_, adapter_,
+                                                                              net::make_strand(impl_->ioc), *tls_)
+          ->run();
+    } else {
+      std::make_shared<ClientConnection<beast::tcp_stream>>(impl_, shared_from_this(), cfg_, url_, adapter_,
+                                                           net::make_strand(impl_->ioc))
+          ->run();
+    }
+  }
+
+  ImplPtr impl_;
+  ClientConfig cfg_;
+  ParsedUrl url_;
+  net::strand<net::io_context::executor_type> strand_;
+  net::steady_timer timer_;
+  std::optional<ssl::context> tls_;
+  std::shared_ptr<EventAdapter> adapter_;
+  std::mt19937_64 rng_;
+  int attempt_ = 0;
+  bool stopped_ = false;
+  bool failing_ = false;
+};
+
+template <typename NextLayer>
+void ClientConnection<NextLayer>::fail(const char* stage, beast::error_code ec) {
+  if (owner_->should_log_failure())
+    owner_->log()->warn("client '{}': {} failed: {}; reconnecting with backoff", cfg_.name, stage, ec.message());
+  owner_->connection_ended(false);
+}
+
+template <typename NextLayer>
+void ClientConnection<NextLayer>::on_open() {
+  owner_->connected();
+  owner_->log()->info("client '{}': connected to {}:{}{}", cfg_.name, url_.host, url_.port, url_.target);
+  HandshakeInfo info;
+  info.target = url_.target;
+  this->opened(info);
+  for (auto& message : this->adapter_->client_handshake_messages()) this->send(std::move(message));
+  arm_heartbeat();
+}
+
+template <typename NextLayer>
+void ClientConnection<NextLayer>::on_finished() {
+  heartbeat_.cancel();
+  owner_->connection_ended(this->open_);
+}
+
+}  // namespace
+
+TransportService::TransportService(EventSink& sink, std::shared_ptr<spdlog::logger> log, unsigned io_threads)
+    : impl_(std::make_shared<Impl>(sink, std::move(log), io_threads)) {}
+
+TransportService::~TransportService() { stop(); }
+
+bool TransportService::start(const std::vector<ListenerConfig>& listeners, const std::vector<ClientConfig>& clients,
+                             std::string& error) {
+  std::vector<std::shared_ptr<Listener>> opened;
+  for (const auto& cfg : listeners) {
+    auto listener = std::make_shared<Listener>(impl_, cfg);
+    if (!listener->open(error)) return false;
+    if (cfg.auth.mode == AuthMode::None)
+      impl_->log->warn("listener '{}' ({}) accepts connections without authentication, as configured", cfg.name,
+                       listener->url());
+    opened.push_back(listener);
+  }
+  std::vector<std::shared_ptr<Client>> made;
+  for (const auto& cfg : clients) {
+    auto url = parse_ws_url(cfg.url);
+    if (!url) {
+      error = "client '" + cfg.name + "': '" + cfg.url + "' is not a ws:// or wss:// URL";
+      return false;
+    }
+    auto client = std::make_shared<Client>(impl_, cfg, *url);
+    if (!client->valid(error)) return false;
+    if (!cfg.verify) impl_->log->warn("client '{}': certificate verification is OFF, as configured", cfg.name);
+    made.push_back(client);
+  }
+  impl_->work.emplace(impl_->ioc.get_executor());
+  for (unsigned i = 0; i < impl_->threads_wanted; ++i) {
+    ++impl_->running_threads;
+    impl_->threads.emplace_back([impl = impl_.get()] {
+      impl->ioc.run();
+      --impl->running_threads;
+    });
+  }
+  for (auto& l : opened) {
+    impl_->bound.push_back(BoundListener{l->config().name, l->config().adapter, l->url()});
+    l->start();
+    impl_->keepalive.push_back(l);
+    impl_->closers.push_back([l] { l->close(); });
+  }
+  for (auto& c : made) {
+    c->start();
+    impl_->keepalive.push_back(c);
+    impl_->closers.push_back([c] { c->close(); });
+  }
+  return true;
+}
+
+std::vector<BoundListener> TransportService::bound() const { return impl_->bound; }
+
+void TransportService::stop() {
+  if (impl_->threads.empty()) return;
+  impl_->stopping = true;
+  for (auto& close : impl_->closers) close();
+  std::vector<std::function<void()>> sessions;
+  {
+    std::lock_guard lock(impl_->sessions_mutex);
+    for (auto& s : impl_->sessions) sessions.push_back(s.second);
+  }
+  for (auto& close : sessions) close();
+  impl_->work.reset();
+  // Every connection, timer and acceptor is closing; the loop ends by itself when their handlers have
+  // run (so every session object is freed). Whatever is still stuck after 3 s is stopped hard.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (impl_->running_threads > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  if (impl_->running_threads > 0) {
+    impl_->log->warn("transport: connections still open after 3 s; stopping the I/O loop");
+    impl_->ioc.stop();
+  }
+  for (auto& t : impl_->threads)
+    if (t.joinable()) t.join();
+  impl_->threads.clear();
+  impl_->keepalive.clear();
+  impl_->closers.clear();
+}
+
+TransportStats TransportService::stats() const {
+  std::lock_guard lock(impl_->stats_mutex);
+  return impl_->stats;
+}
+
+}  // namespace rightmoment
