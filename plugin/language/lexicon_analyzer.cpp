@@ -1,0 +1,309 @@
+// The language analyzer built from the lexicon files of config/lexicons/ (docs/language.md):
+// intents found by the phrase matcher, then kept or dropped by scope rules (negation, hypotheticals,
+// excluded senses, blockers), and a lexicon-based sentiment estimate.
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <set>
+#include <unordered_map>
+
+#include "plugin/core/jsonc_document.hpp"
+#include "plugin/language/language_analyzer.hpp"
+#include "plugin/language/phrase_matcher.hpp"
+
+namespace rightmoment {
+
+bool UtteranceSignals::has(std::string_view intent) const { return find(intent) != nullptr; }
+
+const IntentHit* UtteranceSignals::find(std::string_view intent) const {
+  for (const auto& hit : intents)
+    if (hit.intent == intent) return &hit;
+  return nullptr;
+}
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct IntentSpec {
+  std::string name;
+  bool for_customer = true;
+  bool for_agent = false;
+  bool blocked_by_negation = true;
+  bool blocked_by_hypothetical = true;
+  std::size_t negation_window = 4;
+  std::vector<std::string> details;  // by pattern tag
+};
+
+// Tags encode (intent, role, detail): role 0 = pattern, 1 = exclude, 2 = blocker.
+struct TagInfo {
+  std::size_t intent;
+  int role;
+  std::size_t detail;
+};
+
+class LexiconAnalyzer final : public LanguageAnalyzer {
+ public:
+  UtteranceSignals analyze(std::string_view text, Speaker speaker) const override;
+  std::vector<std::string> intent_names() const override {
+    std::vector<std::string> out;
+    for (const auto& i : intents_) out.push_back(i.name);
+    return out;
+  }
+
+  bool load(const std::string& dir, Diagnostics& diags);
+
+ private:
+  bool negated(const std::vector<Token>& tokens, const std::vector<int>& ids, std::size_t begin, std::size_t window) const;
+  bool negator_in_wildcards(const std::vector<int>& ids, const PhraseMatcher::Match& m) const {
+    for (std::size_t k = 0; k < 64 && m.begin + k < m.end; ++k)
+      if ((m.wildcard_mask >> k & 1) && ids[m.begin + k] >= 0 && negators_.count(ids[m.begin + k])) return true;
+    return false;
+  }
+  bool hypothetical(const std::vector<Token>& tokens, const std::vector<int>& ids, std::size_t begin, std::size_t window) const;
+  double sentiment(const std::vector<Token>& tokens, const std::vector<int>& ids) const;
+
+  PhraseMatcher matcher_;
+  std::vector<IntentSpec> intents_;
+  std::vector<TagInfo> tags_;
+  std::set<int> negators_;
+  std::set<int> hypothetical_cues_;
+  std::set<int> negation_breakers_;  // "only" in "not only"
+  std::set<int> subject_starts_;     // a match starting with one is not negated from before it
+  std::unordered_map<int, double> sentiment_weights_;
+  std::set<int> intensifiers_;
+  double sentiment_scale_ = 4.0;
+};
+
+bool LexiconAnalyzer::negated(const std::vector<Token>& tokens, const std::vector<int>& ids, std::size_t begin,
+                              std::size_t window) const {
+  int clause = tokens[begin].clause;
+  for (std::size_t k = 1; k <= window && k <= begin; ++k) {
+    std::size_t i = begin - k;
+    // A comma ends the scope: "no, I want to leave" is not negated.
+    if (tokens[i].clause != clause || tokens[i + 1].comma_before) break;
+    if (ids[i] >= 0 && negators_.count(ids[i])) {
+      if (i + 1 < tokens.size() && ids[i + 1] >= 0 && negation_breakers_.count(ids[i + 1])) continue;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool LexiconAnalyzer::hypothetical(const std::vector<Token>& tokens, const std::vector<int>& ids, std::size_t begin,
+                                   std::size_t window) const {
+  // The cue governs the words right after it ("if I cancelled", "if I ever did"), not a main clause
+  // further on ("if this isn't fixed today I'm cancelling"): look back a few words, not past a comma.
+  int clause = tokens[begin].clause;
+  for (std::size_t k = 1; k <= window && k <= begin; ++k) {
+    std::size_t i = begin - k;
+    if (tokens[i].clause != clause || tokens[i + 1].comma_before) break;
+    if (ids[i] >= 0 && hypothetical_cues_.count(ids[i])) return true;
+  }
+  return false;
+}
+
+double LexiconAnalyzer::sentiment(const std::vector<Token>& tokens, const std::vector<int>& ids) const {
+  double sum = 0;
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    if (ids[i] < 0) continue;
+    auto w = sentiment_weights_.find(ids[i]);
+    if (w == sentiment_weights_.end()) continue;
+    double v = w->second;
+    if (i > 0 && ids[i - 1] >= 0 && intensifiers_.count(ids[i - 1])) v *= 1.5;
+    // "not good" is mildly negative; "not bad" mildly positive.
+    if (negated(tokens, ids, i, 3)) v *= -0.5;
+    sum += v;
+  }
+  return std::tanh(sum / sentiment_scale_);
+}
+
+UtteranceSignals LexiconAnalyzer::analyze(std::string_view text, Speaker speaker) const {
+  UtteranceSignals out;
+  std::vector<Token> tokens = normalise_text(text);
+  if (tokens.empty()) return out;
+  std::vector<int> ids = matcher_.encode(tokens);
+  std::vector<PhraseMatcher::Match> matches;
+  matcher_.find_all(tokens, ids, matches);
+
+  std::vector<bool> blocked(intents_.size(), false);
+  for (const auto& m : matches)
+    if (tags_[static_cast<std::size_t>(m.tag)].role == 2) blocked[tags_[static_cast<std::size_t>(m.tag)].intent] = true;
+
+  std::vector<bool> found(intents_.size(), false);
+  for (const auto& m : matches) {
+    const TagInfo& tag = tags_[static_cast<std::size_t>(m.tag)];
+    if (tag.role != 0 || found[tag.intent] || blocked[tag.intent]) continue;
+    const IntentSpec& spec = intents_[tag.intent];
+    if (speaker == Speaker::Customer ? !spec.for_customer : !spec.for_agent) continue;
+    bool own_subject = ids[m.begin] >= 0 && subject_starts_.count(ids[m.begin]);
+    if (spec.blocked_by_negation && !own_subject && negated(tokens, ids, m.begin, spec.negation_window)) continue;
+    if (spec.blocked_by_negation && negator_in_wildcards(ids, m)) continue;  // "i am not ... cancelling"
+    // "if I am cancelling" is hypothetical; "if this isn't fixed I'm cancelling" is a stated intent.
+    if (spec.blocked_by_hypothetical && hypothetical(tokens, ids, m.begin, own_subject ? 1 : 5)) continue;
+    bool excluded = false;
+    for (const auto& x : matches) {
+      const TagInfo& xt = tags_[static_cast<std::size_t>(x.tag)];
+      if (xt.role == 1 && xt.intent == tag.intent && x.begin < m.end && m.begin < x.end) {
+        excluded = true;
+        break;
+      }
+    }
+    if (excluded) continue;
+    found[tag.intent] = true;
+    std::size_t b = tokens[m.begin].begin, e = tokens[m.end - 1].end;
+    out.intents.push_back(IntentHit{spec.name, spec.details[tag.detail], std::string(text.substr(b, e - b))});
+  }
+  out.sentiment = sentiment(tokens, ids);
+  if (out.has("frustration")) out.sentiment = std::min(out.sentiment, -0.5);
+  return out;
+}
+
+std::vector<std::string> read_word_list(const JsoncDocument& doc, const std::string& ptr, Diagnostics& diags) {
+  std::vector<std::string> out;
+  nlohmann::json::json_pointer p{ptr};
+  if (!doc.root().contains(p)) return out;
+  const auto& v = doc.root().at(p);
+  if (!v.is_array()) {
+    diags.push_back(doc.error(ptr, "must be a list of words"));
+    return out;
+  }
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (!v[i].is_string()) diags.push_back(doc.error(ptr + "/" + std::to_string(i), "must be a string"));
+    else out.push_back(v[i].get<std::string>());
+  }
+  return out;
+}
+
+bool LexiconAnalyzer::load(const std::string& dir, Diagnostics& diags) {
+  std::size_t before = diags.size();
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    diags.push_back(Diagnostic{dir, 0, "", "the lexicon folder does not exist"});
+    return false;
+  }
+  std::vector<std::string> files;
+  for (const auto& entry : fs::directory_iterator(dir, ec))
+    if (entry.is_regular_file() && entry.path().extension() == ".jsonc") files.push_back(entry.path().string());
+  std::sort(files.begin(), files.end());
+  std::vector<JsoncDocument> docs;
+  for (const auto& f : files)
+    if (auto d = JsoncDocument::load(f, diags)) docs.push_back(std::move(*d));
+
+  // Shared vocabulary first: slots, negators, hypothetical cues.
+  PhraseMatcher::Slots slots;
+  for (const auto& doc : docs) {
+    if (!doc.root().is_object() || !doc.root().contains("slots")) continue;
+    const auto& s = doc.root()["slots"];
+    if (!s.is_object()) {
+      diags.push_back(doc.error("/slots", "must be an object of word lists"));
+      continue;
+    }
+    for (const auto& [name, list] : s.items()) slots[name] = read_word_list(doc, "/slots/" + name, diags);
+    auto intern_set = [&](const std::string& ptr, std::set<int>& out) {
+      for (const auto& w : read_word_list(doc, ptr, diags)) {
+        out.insert(matcher_.intern_word(w));
+      }
+    };
+    intern_set("/negators", negators_);
+    intern_set("/hypothetical_cues", hypothetical_cues_);
+    intern_set("/negation_breakers", negation_breakers_);
+    intern_set("/subject_starts", subject_starts_);
+  }
+
+  for (const auto& doc : docs) {
+    const auto& root = doc.root();
+    if (!root.is_object()) {
+      diags.push_back(doc.error("", "a lexicon file must be a JSON object"));
+      continue;
+    }
+    if (root.contains("sentiment")) {
+      const auto& s = root["sentiment"];
+      if (!s.is_object()) {
+        diags.push_back(doc.error("/sentiment", "must be an object"));
+        continue;
+      }
+      for (const char* group : {"positive", "negative"}) {
+        if (!s.contains(group)) continue;
+        if (!s[group].is_object()) {
+          diags.push_back(doc.error(std::string("/sentiment/") + group, "must map words to weights"));
+          continue;
+        }
+        for (const auto& [word, weight] : s[group].items()) {
+          if (!weight.is_number()) {
+            diags.push_back(doc.error(std::string("/sentiment/") + group + "/" + word, "must be a number"));
+            continue;
+          }
+          double w = std::abs(weight.get<double>());
+          sentiment_weights_[matcher_.intern_word(word)] = std::string(group) == "positive" ? w : -w;
+        }
+      }
+      for (const auto& w : read_word_list(doc, "/sentiment/intensifiers", diags)) {
+        intensifiers_.insert(matcher_.intern_word(w));
+      }
+      if (s.contains("scale") && s["scale"].is_number() && s["scale"].get<double>() > 0) sentiment_scale_ = s["scale"].get<double>();
+      continue;
+    }
+    if (!root.contains("intent")) continue;
+    IntentSpec spec;
+    if (!root["intent"].is_string() || root["intent"].get<std::string>().empty()) {
+      diags.push_back(doc.error("/intent", "must be the intent's name"));
+      continue;
+    }
+    spec.name = root["intent"].get<std::string>();
+    for (const auto& i : intents_)
+      if (i.name == spec.name) diags.push_back(doc.error("/intent", "intent '" + spec.name + "' is defined twice"));
+    auto speakers = read_word_list(doc, "/speakers", diags);
+    if (!speakers.empty()) {
+      spec.for_customer = std::find(speakers.begin(), speakers.end(), "customer") != speakers.end();
+      spec.for_agent = std::find(speakers.begin(), speakers.end(), "agent") != speakers.end();
+      for (const auto& s : speakers)
+        if (s != "customer" && s != "agent") diags.push_back(doc.error("/speakers", "speakers are customer and/or agent, not '" + s + "'"));
+    }
+    auto blocked = read_word_list(doc, "/blocked_by", diags);
+    spec.blocked_by_negation = std::find(blocked.begin(), blocked.end(), "negation") != blocked.end();
+    spec.blocked_by_hypothetical = std::find(blocked.begin(), blocked.end(), "hypothetical") != blocked.end();
+    if (root.contains("negation_window") && root["negation_window"].is_number_unsigned())
+      spec.negation_window = root["negation_window"].get<std::size_t>();
+    std::size_t intent_index = intents_.size();
+
+    auto add_patterns = [&](const std::string& ptr, int role, std::size_t detail) {
+      for (std::size_t i = 0; const auto& p : read_word_list(doc, ptr, diags)) {
+        int tag = static_cast<int>(tags_.size());
+        tags_.push_back(TagInfo{intent_index, role, detail});
+        if (auto err = matcher_.add(p, tag, slots)) diags.push_back(doc.error(ptr + "/" + std::to_string(i), *err));
+        ++i;
+      }
+    };
+    if (!root.contains("patterns")) {
+      diags.push_back(doc.error("/patterns", "an intent needs patterns"));
+    } else if (root["patterns"].is_array()) {
+      spec.details.push_back("");
+      add_patterns("/patterns", 0, 0);
+    } else if (root["patterns"].is_object()) {
+      for (const auto& [detail, list] : root["patterns"].items()) {
+        spec.details.push_back(detail);
+        add_patterns("/patterns/" + detail, 0, spec.details.size() - 1);
+      }
+    } else {
+      diags.push_back(doc.error("/patterns", "must be a list of patterns, or an object of lists by detail"));
+    }
+    if (spec.details.empty()) spec.details.push_back("");
+    add_patterns("/exclude", 1, 0);
+    add_patterns("/blockers", 2, 0);
+    intents_.push_back(std::move(spec));
+  }
+  if (intents_.empty() && diags.size() == before)
+    diags.push_back(Diagnostic{dir, 0, "", "no intent lexicon (*.jsonc with an \"intent\") in this folder"});
+  return diags.size() == before;
+}
+
+}  // namespace
+
+std::unique_ptr<LanguageAnalyzer> load_language_analyzer(const std::string& lexicon_dir, Diagnostics& diags) {
+  auto analyzer = std::make_unique<LexiconAnalyzer>();
+  if (!analyzer->load(lexicon_dir, diags)) return nullptr;
+  return analyzer;
+}
+
+}  // namespace rightmoment
