@@ -70,10 +70,11 @@ void Engine::stop(std::chrono::milliseconds timeout) {
   inbox_cv_.notify_all();
   thread_.join();
   // Whoever waits for a drain must not wait forever.
-  std::deque<ControlItem> left;
+  std::deque<InboxItem> left;
   {
     std::lock_guard lock(inbox_mutex_);
-    left.swap(control_);
+    left.swap(events_);
+    events_queued_ = 0;
   }
   for (auto& item : left)
     if (auto* d = std::get_if<DrainRequest>(&item))
@@ -86,12 +87,13 @@ void Engine::stop(std::chrono::milliseconds timeout) {
 bool Engine::try_submit(CanonicalEvent&& event) {
   {
     std::lock_guard lock(inbox_mutex_);
-    if (inbox_closed_ || events_.size() >= options_.inbox_limit) {
+    if (inbox_closed_ || events_queued_ >= options_.inbox_limit) {
       metrics_.inbox_full.fetch_add(1);
       return false;
     }
     events_.push_back(EventItem{std::move(event), Clock::now()});
-    metrics_.inbox_depth.store(static_cast<std::int64_t>(events_.size()));
+    ++events_queued_;
+    metrics_.inbox_depth.store(static_cast<std::int64_t>(events_queued_));
   }
   inbox_cv_.notify_one();
   return true;
@@ -101,7 +103,7 @@ void Engine::when_drained(std::function<void()> done) {
   {
     std::lock_guard lock(inbox_mutex_);
     if (!inbox_closed_ || running_) {
-      control_.push_back(DrainRequest{std::move(done)});
+      events_.push_back(DrainRequest{std::move(done)});
       inbox_cv_.notify_one();
       return;
     }
@@ -132,7 +134,7 @@ void Engine::swap_rules(RuleBundle rules) {
   inbox_cv_.notify_one();
 }
 
-bool Engine::wait_for_work(Clock::time_point deadline, std::optional<EventItem>& event,
+bool Engine::wait_for_work(Clock::time_point deadline, std::optional<InboxItem>& event,
                            std::optional<ControlItem>& control) {
   std::unique_lock lock(inbox_mutex_);
   inbox_cv_.wait_until(lock, deadline, [&] { return !running_ || !events_.empty() || !control_.empty(); });
@@ -145,7 +147,8 @@ bool Engine::wait_for_work(Clock::time_point deadline, std::optional<EventItem>&
   if (!events_.empty()) {
     event.emplace(std::move(events_.front()));
     events_.pop_front();
-    metrics_.inbox_depth.store(static_cast<std::int64_t>(events_.size()));
+    if (std::holds_alternative<EventItem>(*event)) --events_queued_;
+    metrics_.inbox_depth.store(static_cast<std::int64_t>(events_queued_));
     return true;
   }
   return false;
@@ -154,12 +157,15 @@ bool Engine::wait_for_work(Clock::time_point deadline, std::optional<EventItem>&
 void Engine::run() {
   auto next_tick = Clock::now() + kTick;
   while (running_) {
-    std::optional<EventItem> event;
+    std::optional<InboxItem> event;
     std::optional<ControlItem> control;
     wait_for_work(next_tick, event, control);
     try {
       if (control) on_control(std::move(*control));
-      if (event) on_event(std::move(*event));
+      if (event) {
+        if (auto* ev = std::get_if<EventItem>(&*event)) on_event(std::move(*ev));
+        else pending_drains_.push_back(std::move(std::get<DrainRequest>(*event).done));
+      }
     } catch (const std::exception& e) {
       // A bug must not take the engine down; the event is lost, and we say so loudly.
       log_->error("engine: internal error while processing an item: {}", e.what());
@@ -217,8 +223,6 @@ void Engine::periodic(Clock::time_point now) {
 void Engine::on_control(ControlItem&& item) {
   if (auto* done = std::get_if<LookupDone>(&item)) {
     on_lookup_done(std::move(*done));
-  } else if (auto* drain = std::get_if<DrainRequest>(&item)) {
-    pending_drains_.push_back(std::move(drain->done));
   } else if (auto* fb = std::get_if<PromptFeedback>(&item)) {
     on_feedback(*fb);
   } else if (auto* bundle = std::get_if<RuleBundle>(&item)) {
@@ -382,6 +386,10 @@ void Engine::handle(Interaction& it, const CanonicalEvent& ev, Clock::time_point
     park(it, ev, arrived);  // handled again, from the top, when the lookup answers
     return;
   }
+
+  // An event of this interaction at or past a timer's deadline fires the timer first (rules.md). This
+  // matters when the interaction's events were parked behind its lookup while the global clock ran on.
+  fire_due_timers(it, ev.ts, arrived);
 
   const RuleSet* rules = it.rules.get();
   // Timers this event cancels (hold.ended, interaction.ended, ...).
@@ -580,6 +588,16 @@ void Engine::advance_clock(EventTimeMs now, Clock::time_point arrived) {
     auto found = interactions_.find(interaction_id);
     if (found == interactions_.end()) continue;
     fire_timer(*found->second, timer_id, arrived);
+  }
+}
+
+void Engine::fire_due_timers(Interaction& it, EventTimeMs ts, Clock::time_point arrived) {
+  while (true) {
+    const ArmedTimer* due = nullptr;
+    for (const auto& t : it.timers)
+      if (t.deadline <= ts && (!due || t.deadline < due->deadline)) due = &t;
+    if (!due) return;
+    fire_timer(it, due->id, arrived);  // removes it from it.timers; its queue entry is skipped later
   }
 }
 

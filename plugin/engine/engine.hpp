@@ -88,10 +88,12 @@ class Engine final : public EventSink {
   struct DrainRequest {
     std::function<void()> done;
   };
-  using ControlItem = std::variant<LookupDone, DrainRequest, PromptFeedback, RuleBundle>;
+  // Drain requests queue behind the events submitted before them; the rest is served first.
+  using InboxItem = std::variant<EventItem, DrainRequest>;
+  using ControlItem = std::variant<LookupDone, PromptFeedback, RuleBundle>;
 
   void run();
-  bool wait_for_work(std::chrono::steady_clock::time_point deadline, std::optional<EventItem>& event,
+  bool wait_for_work(std::chrono::steady_clock::time_point deadline, std::optional<InboxItem>& event,
                      std::optional<ControlItem>& control);
   void on_event(EventItem&& item);
   void on_control(ControlItem&& item);
@@ -116,6 +118,7 @@ class Engine final : public EventSink {
   void record_prompt(const Interaction& it, const PromptJson& json, bool held_out, bool handover);
   void advance_clock(EventTimeMs now, std::chrono::steady_clock::time_point arrived);
   void fire_timer(Interaction& it, std::uint64_t timer_id, std::chrono::steady_clock::time_point arrived);
+  void fire_due_timers(Interaction& it, EventTimeMs ts, std::chrono::steady_clock::time_point arrived);
   void finish(Interaction& it, EventTimeMs ended_at);
   InteractionFacts facts(const Interaction& it, EventTimeMs now) const;
   std::string next_prompt_id();
@@ -131,7 +134,8 @@ class Engine final : public EventSink {
   // Inbox: events are bounded (backpressure); control items are few and never refused.
   std::mutex inbox_mutex_;
   std::condition_variable inbox_cv_;
-  std::deque<EventItem> events_;
+  std::deque<InboxItem> events_;
+  std::size_t events_queued_ = 0;  // EventItems in events_ (drain requests do not count against the limit)
   std::deque<ControlItem> control_;
   bool inbox_closed_ = false;
 

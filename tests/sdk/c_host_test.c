@@ -58,7 +58,9 @@ int main(int argc, char** argv) {
     fprintf(stderr, "dlopen: %s\n", dlerror());
     return 1;
   }
-  rm_get_api_fn get_api = (rm_get_api_fn)dlsym(lib, RM_ENTRY_SYMBOL);
+  rm_get_api_fn get_api = NULL;
+  /* POSIX's way to turn dlsym's object pointer into a function pointer. */
+  *(void**)(&get_api) = dlsym(lib, RM_ENTRY_SYMBOL);
   CHECK(get_api != NULL, "the entry point is exported");
   if (!get_api) return 1;
   CHECK(get_api(RM_ABI_MAJOR + 1, 0) == NULL, "a different ABI major is refused");
