@@ -1,0 +1,286 @@
+// The WebSocket transport against real Beast clients over loopback: the generic listener, bad input
+// answered on the same connection, authentication at the upgrade, invalid UTF-8, the drain barrier,
+// a slow reader, the connection limit, and a client that reconnects when its server drops it.
+#include "plugin/transport/transport_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/sinks/null_sink.h>
+
+namespace rightmoment {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using tcp = net::ip::tcp;
+
+// Records what the transport hands the engine.
+class RecordingSink : public EventSink {
+ public:
+  bool try_submit(CanonicalEvent&& event) override {
+    std::lock_guard lock(mutex_);
+    if (refuse_next_ > 0) {
+      --refuse_next_;
+      return false;  // inbox full: the transport must retry, not drop
+    }
+    events_.push_back(std::move(event));
+    cv_.notify_all();
+    return true;
+  }
+  void when_drained(std::function<void()> done) override {
+    std::thread([done] { done(); }).detach();
+  }
+  void count_rejection(std::string_view, std::string_view code) override {
+    std::lock_guard lock(mutex_);
+    rejections_.emplace_back(code);
+  }
+  bool wait_for(std::size_t n) {
+    std::unique_lock lock(mutex_);
+    return cv_.wait_for(lock, std::chrono::seconds(20), [&] { return events_.size() >= n; });
+  }
+  std::vector<CanonicalEvent> events() {
+    std::lock_guard lock(mutex_);
+    return events_;
+  }
+  void refuse(int n) {
+    std::lock_guard lock(mutex_);
+    refuse_next_ = n;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<CanonicalEvent> events_;
+  std::vector<std::string> rejections_;
+  int refuse_next_ = 0;
+};
+
+std::shared_ptr<spdlog::logger> quiet() {
+  return std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());
+}
+
+ListenerConfig generic_listener(AuthMode mode = AuthMode::None) {
+  ListenerConfig l;
+  l.name = "generic";
+  l.adapter = "generic";
+  l.address = "127.0.0.1";
+  l.port = 0;
+  l.path = "/events";
+  l.auth.mode = mode;
+  l.auth.tokens = {"s3cret-token"};
+  return l;
+}
+
+std::pair<std::string, std::string> host_port(const std::string& url) {
+  auto rest = url.substr(5);
+  auto slash = rest.find('/');
+  auto authority = rest.substr(0, slash);
+  auto colon = authority.rfind(':');
+  return {authority.substr(0, colon), authority.substr(colon + 1)};
+}
+
+// A plain synchronous WebSocket client.
+struct Client {
+  net::io_context ioc;
+  websocket::stream<tcp::socket> ws{ioc};
+  explicit Client(const std::string& url, const std::string& auth_header = "") {
+    auto [host, port] = host_port(url);
+    tcp::resolver resolver(ioc);
+    net::connect(ws.next_layer(), resolver.resolve(host, port));
+    ws.set_option(websocket::stream_base::decorator([auth_header](websocket::request_type& req) {
+      if (!auth_header.empty()) req.set(beast::http::field::authorization, auth_header);
+    }));
+    ws.handshake(host + ":" + port, "/events");
+  }
+  void send(const std::string& text) {
+    ws.text(true);
+    ws.write(net::buffer(text));
+  }
+  nlohmann::json read() {
+    beast::flat_buffer buffer;
+    ws.read(buffer);
+    return nlohmann::json::parse(beast::buffers_to_string(buffer.data()));
+  }
+};
+
+const std::string kEvent =
+    R"({"event_id":"e1","type":"interaction.started","interaction_id":"c-1","ts":"2026-11-22T10:00:00Z","channel":"voice","direction":"inbound"})";
+
+TEST(Transport, TheGenericListenerHandsCanonicalEventsToTheEngine) {
+  RecordingSink sink;
+  TransportService t(sink, quiet(), 1);
+  std::string error;
+  ASSERT_TRUE(t.start({generic_listener()}, {}, error)) << error;
+  ASSERT_EQ(t.bound().size(), 1u);
+  EXPECT_EQ(t.bound()[0].url.rfind("ws://127.0.0.1:", 0), 0u);
+  Client c(t.bound()[0].url);
+  c.send(kEvent);
+  ASSERT_TRUE(sink.wait_for(1));
+  EXPECT_EQ(sink.events()[0].interaction_id, "c-1");
+  t.stop();
+  t.stop();  // twice is harmless
+}
+
+TEST(Transport, BadInputGetsAnErrorOnTheSameConnectionAndNothingElseChanges) {
+  RecordingSink sink;
+  TransportService t(sink, quiet(), 1);
+  std::string error;
+  ASSERT_TRUE(t.start({generic_listener()}, {}, error)) << error;
+  Client c(t.bound()[0].url);
+  c.send("this is not json");
+  auto reply = c.read();
+  EXPECT_EQ(reply["type"], "error");
+  EXPECT_EQ(reply["code"], "invalid_json");
+  c.send(R"({"event_id":"x9","type":"interaction.started","interaction_id":"c-2","ts":"2026-11-22T10:00:00Z","channel":"fax","direction":"inbound"})");
+  reply = c.read();
+  EXPECT_EQ(reply["code"], "invalid_value");
+  EXPECT_EQ(reply["event_id"], "x9");
+  c.send(std::string(70 * 1024, ' '));  // over the 64 KiB limit
+  EXPECT_EQ(c.read()["code"], "too_large");
+  c.send(kEvent);  // the connection goes on
+  ASSERT_TRUE(sink.wait_for(1));
+  EXPECT_EQ(sink.events().size(), 1u);
+  t.stop();
+}
+
+TEST(Transport, InvalidUtf8ClosesThatConnectionWith1007AndOthersGoOn) {
+  RecordingSink sink;
+  TransportService t(sink, quiet(), 1);
+  std::string error;
+  ASSERT_TRUE(t.start({generic_listener()}, {}, error)) << error;
+  Client bad(t.bound()[0].url);
+  Client good(t.bound()[0].url);
+  bad.send(std::string("{\"x\":\"\xC3\x28\"}"));
+  beast::flat_buffer buffer;
+  beast::error_code ec;
+  bad.ws.read(buffer, ec);
+  EXPECT_EQ(ec, websocket::error::closed);
+  EXPECT_EQ(bad.ws.reason().code, websocket::close_code::bad_payload);
+  good.send(kEvent);
+  ASSERT_TRUE(sink.wait_for(1));
+  t.stop();
+}
+
+TEST(Transport, AWrongOrMissingTokenIsRefusedWith401) {
+  RecordingSink sink;
+  TransportService t(sink, quiet(), 1);
+  std::string error;
+  ASSERT_TRUE(t.start({generic_listener(AuthMode::Bearer)}, {}, error)) << error;
+  std::string url = t.bound()[0].url;
+  for (std::string header : {std::string(), std::string("Bearer wrong"), std::string("Basic s3cret-token")}) {
+    try {
+      Client c(url, header);
+      ADD_FAILURE() << "accepted '" << header << "'";
+    } catch (const beast::system_error& e) {
+      EXPECT_EQ(e.code(), websocket::error::upgrade_declined) << header;
+    }
+  }
+  Client ok(url, "Bearer s3cret-token");
+  ok.send(kEvent);
+  ASSERT_TRUE(sink.wait_for(1));
+  t.stop();
+}
+
+TEST(Transport, ASyncIsAnsweredOnceEverythingBeforeItWasHandedOn) {
+  RecordingSink sink;
+  sink.refuse(3);  // the inbox is full for a moment: the transport waits, nothing is lost
+  TransportService t(sink, quiet(), 1);
+  std::string error;
+  ASSERT_TRUE(t.start({generic_listener()}, {}, error)) << error;
+  Client c(t.bound()[0].url);
+  c.send(kEvent);
+  c.send(R"({"type":"control.sync","sync_id":"s-1"})");
+  auto reply = c.read();
+  EXPECT_EQ(reply["type"], "control.synced");
+  EXPECT_EQ(reply["sync_id"], "s-1");
+  EXPECT_EQ(sink.events().size(), 1u);
+  t.stop();
+}
+
+TEST(Transport, ListenersRefuseConnectionsOverTheirLimit) {
+  RecordingSink sink;
+  TransportService t(sink, quiet(), 1);
+  auto cfg = generic_listener();
+  cfg.max_connections = 1;
+  std::string error;
+  ASSERT_TRUE(t.start({cfg}, {}, error)) << error;
+  Client first(t.bound()[0].url);
+  first.send(kEvent);
+  ASSERT_TRUE(sink.wait_for(1));
+  EXPECT_THROW(Client second(t.bound()[0].url), beast::system_error);
+  t.stop();
+}
+
+TEST(Transport, APortInUseOrAnUnknownAdapterIsAClearError) {
+  RecordingSink sink;
+  TransportService a(sink, quiet(), 1);
+  std::string error;
+  ASSERT_TRUE(a.start({generic_listener()}, {}, error));
+  auto taken = generic_listener();
+  taken.port = static_cast<std::uint16_t>(std::stoi(host_port(a.bound()[0].url).second));
+  TransportService b(sink, quiet(), 1);
+  EXPECT_FALSE(b.start({taken}, {}, error));
+  EXPECT_NE(error.find("cannot listen"), std::string::npos) << error;
+  auto unknown = generic_listener();
+  unknown.adapter = "fax-machine";
+  TransportService c(sink, quiet(), 1);
+  EXPECT_FALSE(c.start({unknown}, {}, error));
+  EXPECT_NE(error.find("unknown adapter"), std::string::npos) << error;
+  a.stop();
+}
+
+TEST(Transport, AClientReconnectsWhenItsServerDropsItAndTheCallGoesOn) {
+  // A plain Beast server that accepts, takes one message, drops the connection, then accepts again.
+  net::io_context server_ioc;
+  tcp::acceptor acceptor(server_ioc, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+  auto port = acceptor.local_endpoint().port();
+  std::atomic<int> connections{0};
+  std::thread server([&] {
+    for (int round = 0; round < 2; ++round) {
+      tcp::socket socket(server_ioc);
+      acceptor.accept(socket);
+      websocket::stream<tcp::socket> ws(std::move(socket));
+      ws.accept();
+      ++connections;
+      std::string event = R"({"event_id":"e)" + std::to_string(round + 1) +
+                          R"(","type":"utterance","interaction_id":"c-1","ts":"2026-11-22T10:00:0)" + std::to_string(round) +
+                          R"(Z","speaker":"customer","text":"hello"})";
+      ws.text(true);
+      ws.write(net::buffer(event));
+      beast::error_code ec;
+      if (round == 0) ws.next_layer().close(ec);  // drop mid-call
+      else {
+        beast::flat_buffer buffer;
+        ws.read(buffer, ec);  // until the client goes away
+      }
+    }
+  });
+  RecordingSink sink;
+  TransportService t(sink, quiet(), 1);
+  ClientConfig c;
+  c.name = "feed";
+  c.adapter = "generic";
+  c.url = "ws://127.0.0.1:" + std::to_string(port) + "/stream";
+  c.reconnect_initial = std::chrono::milliseconds(20);
+  c.reconnect_max = std::chrono::milliseconds(100);
+  std::string error;
+  ASSERT_TRUE(t.start({}, {c}, error)) << error;
+  ASSERT_TRUE(sink.wait_for(2));
+  EXPECT_EQ(sink.events()[1].event_id, "e2");
+  EXPECT_GE(t.stats().client_reconnects, 1u);
+  t.stop();
+  server.join();
+}
+
+}  // namespace
+}  // namespace rightmoment
