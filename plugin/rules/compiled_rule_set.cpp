@@ -334,7 +334,7 @@ void compile_file(const JsoncDocument& doc, const std::vector<std::string>& inte
     if (j.contains("when")) {
       r.when = Expression::compile(str("when", ""), matches_kind, intents, error);
       if (!r.when) err("when", error);
-    } else if (!r.select) {
+    } else if (!j.contains("select")) {
       err("when", "a rule needs a condition (when) or a selection (select)");
     }
     if (j.contains("priority")) {
