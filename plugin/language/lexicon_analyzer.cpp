@@ -151,7 +151,15 @@ UtteranceSignals LexiconAnalyzer::analyze(std::string_view text, Speaker speaker
     }
     if (excluded) continue;
     found[tag.intent] = true;
-    std::size_t b = tokens[m.begin].begin, e = tokens[m.end - 1].end;
+    // Quote the whole clause the words were said in: the agent needs the context, not a fragment.
+    std::size_t first = m.begin, last = m.end - 1;
+    while (first > 0 && tokens[first - 1].clause == tokens[m.begin].clause) --first;
+    while (last + 1 < tokens.size() && tokens[last + 1].clause == tokens[m.begin].clause) ++last;
+    std::size_t b = tokens[first].begin, e = tokens[last].end;
+    if (e - b > 200) {  // a run-on sentence: keep the words that matched
+      b = tokens[m.begin].begin;
+      e = tokens[m.end - 1].end;
+    }
     out.intents.push_back(IntentHit{spec.name, spec.details[tag.detail], std::string(text.substr(b, e - b))});
   }
   out.sentiment = sentiment(tokens, ids);
