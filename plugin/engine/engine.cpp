@@ -176,7 +176,9 @@ void Engine::run() {
       next_tick = now + kTick;
     }
     if (!pending_drains_.empty() && parked_.empty()) {
-      for (auto& done : pending_drains_) delivery_.barrier(std::move(done));
+      // Drained means processed, delivered and durable: an acknowledged outcome survives a kill -9.
+      for (auto& done : pending_drains_)
+        delivery_.barrier([this, d = std::move(done)]() mutable { outcomes_.barrier(std::move(d)); });
       pending_drains_.clear();
     }
   }

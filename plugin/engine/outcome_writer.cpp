@@ -26,6 +26,14 @@ void OutcomeWriter::stop(std::chrono::milliseconds flush_timeout) {
   }
   cv_.notify_all();
   thread_.join();
+  // Nobody may wait forever on a writer that has stopped.
+  std::vector<std::pair<std::uint64_t, std::function<void()>>> left;
+  {
+    std::lock_guard lock(mutex_);
+    left.swap(barriers_);
+  }
+  for (auto& [target, done] : left)
+    if (done) done();
 }
 
 bool OutcomeWriter::append(OutcomeRecord record) {
@@ -43,11 +51,40 @@ bool OutcomeWriter::append(OutcomeRecord record) {
   return true;
 }
 
+void OutcomeWriter::barrier(std::function<void()> done) {
+  {
+    std::lock_guard lock(mutex_);
+    if (thread_.joinable() && committed_ < appended_) {
+      barriers_.emplace_back(appended_, std::move(done));
+      cv_.notify_all();
+      return;
+    }
+  }
+  if (done) done();
+}
+
 bool OutcomeWriter::flush(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
   std::uint64_t target = appended_;
   cv_.notify_all();
   return cv_.wait_for(lock, timeout, [&] { return committed_ >= target || !thread_.joinable(); });
+}
+
+void OutcomeWriter::release_barriers(std::unique_lock<std::mutex>& lock) {
+  std::vector<std::function<void()>> ready;
+  for (auto it = barriers_.begin(); it != barriers_.end();) {
+    if (it->first <= committed_) {
+      ready.push_back(std::move(it->second));
+      it = barriers_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (ready.empty()) return;
+  lock.unlock();
+  for (auto& done : ready)
+    if (done) done();
+  lock.lock();
 }
 
 void OutcomeWriter::run() {
@@ -56,6 +93,7 @@ void OutcomeWriter::run() {
   while (true) {
     cv_.wait_for(lock, std::chrono::milliseconds(200), [&] { return stopping_ || !queue_.empty(); });
     if (queue_.empty()) {
+      release_barriers(lock);
       if (stopping_) break;
       continue;
     }
@@ -82,6 +120,7 @@ void OutcomeWriter::run() {
       metrics_.outcome_written.fetch_add(n);
       metrics_.outcome_depth.store(static_cast<std::int64_t>(queue_.size()));
       cv_.notify_all();
+      release_barriers(lock);
     } else {
       failing_ = true;
       if (stopping_) {
@@ -91,6 +130,7 @@ void OutcomeWriter::run() {
         metrics_.outcome_dropped.fetch_add(queue_.size());
         queue_.clear();
         cv_.notify_all();
+        release_barriers(lock);
         break;
       }
       cv_.wait_for(lock, retry_delay, [&] { return stopping_; });

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -32,9 +33,13 @@ class OutcomeWriter {
   bool append(OutcomeRecord record);
   // Waits until every record appended before the call is committed (or the timeout passes).
   bool flush(std::chrono::milliseconds timeout);
+  // Never blocks: calls done() (on the writer thread) once every record appended before the call is
+  // committed, or when the writer stops.
+  void barrier(std::function<void()> done);
 
  private:
   void run();
+  void release_barriers(std::unique_lock<std::mutex>& lock);
 
   std::shared_ptr<HistoryStore> store_;
   std::size_t limit_;
@@ -46,6 +51,7 @@ class OutcomeWriter {
   std::uint64_t appended_ = 0;   // records accepted so far
   std::uint64_t committed_ = 0;  // records committed (or given up) so far
   bool stopping_ = false;
+  std::vector<std::pair<std::uint64_t, std::function<void()>>> barriers_;
   bool failing_ = false;
   std::thread thread_;
 };

@@ -1,0 +1,168 @@
+// The reference host as a user runs it (shared/contract/host.md): a separate process, its stdout and
+// stderr, its exit codes, SIGTERM, and kill -9 after the plugin acknowledged what it had received.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "plugin/history/history_store.hpp"
+#include "sdk/host/replay/replay_client.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+const std::string kHost = RIGHTMOMENT_HOST_PATH;
+
+struct Child {
+  pid_t pid = -1;
+  int err_fd = -1;
+  std::string out_path;
+};
+
+// Starts the host with stdout to a file and stderr to a pipe we read.
+Child spawn(const std::vector<std::string>& args, const std::string& out_path) {
+  int fds[2];
+  EXPECT_EQ(pipe(fds), 0);
+  Child c;
+  c.out_path = out_path;
+  c.pid = fork();
+  if (c.pid == 0) {
+    int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(out, 1);
+    dup2(fds[1], 2);
+    close(fds[0]);
+    std::vector<char*> argv{const_cast<char*>(kHost.c_str())};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(kHost.c_str(), argv.data());
+    _exit(127);
+  }
+  close(fds[1]);
+  c.err_fd = fds[0];
+  return c;
+}
+
+// Reads stderr until a line starting with prefix (or EOF); returns that line.
+std::string read_until(int fd, const std::string& prefix, std::string* all = nullptr) {
+  std::string buf, line;
+  char ch;
+  while (read(fd, &ch, 1) == 1) {
+    if (ch != '\n') {
+      line += ch;
+      continue;
+    }
+    if (all) *all += line + "\n";
+    if (line.rfind(prefix, 0) == 0) return line;
+    line.clear();
+  }
+  return "";
+}
+
+int wait_exit(pid_t pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string temp_dir(const std::string& name) {
+  auto dir = fs::path(::testing::TempDir()) / ("rm_host_" + name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir.string();
+}
+
+std::string write_config(const std::string& dir) {
+  std::string path = dir + "/config.jsonc";
+  std::ofstream(path) << R"({
+  "history": {"store": "sqlite:store.db"},
+  "rules": {"files": [")" RIGHTMOMENT_SOURCE_DIR R"(/config/rules/default.rules.jsonc"],
+            "lexicons": ")" RIGHTMOMENT_SOURCE_DIR R"(/config/lexicons"},
+  "listeners": [{"name": "generic", "adapter": "generic", "port": 0, "path": "/events", "auth": {"mode": "none"}}]
+})";
+  return path;
+}
+
+TEST(Host, CheckConfigNamesFileLineAndKey) {
+  std::string dir = temp_dir("check");
+  std::ofstream(dir + "/bad.jsonc") << "{\n  \"history\": {\"store\": \"sqlite:x.db\"},\n  \"rules\": {\n    \"holdout_percent\": 120\n  }\n}\n";
+  Child c = spawn({"--config", dir + "/bad.jsonc", "--check-config"}, dir + "/out");
+  std::string all;
+  read_until(c.err_fd, "\x01never", &all);
+  EXPECT_NE(wait_exit(c.pid), 0);
+  EXPECT_NE(all.find("bad.jsonc:4: /rules/holdout_percent"), std::string::npos) << all;
+  Child ok = spawn({"--config", write_config(dir), "--check-config"}, dir + "/out2");
+  EXPECT_EQ(wait_exit(ok.pid), 0);
+}
+
+TEST(Host, ReplayPrintsOnePromptALineAndExitsZero) {
+  std::string dir = temp_dir("replay");
+  std::ofstream(dir + "/history.jsonl")
+      << R"({"record":"customer","customer_id":"cu-1","name":"Dana Reyes"})" << "\n"
+      << R"({"record":"identity","customer_id":"cu-1","kind":"email","value":"dana@example.com"})" << "\n";
+  std::ofstream(dir + "/events.jsonl")
+      << R"({"event_id":"e1","type":"interaction.started","interaction_id":"c-1","ts":"2026-11-22T10:00:00Z","channel":"chat","direction":"inbound","customer":{"email":"Dana@Example.com"}})" << "\n"
+      << "this line is not an event\n"
+      << R"({"event_id":"e2","type":"agent.joined","interaction_id":"c-1","ts":"2026-11-22T10:00:05Z","agent_id":"a-1"})" << "\n"
+      << R"({"event_id":"e3","type":"utterance","interaction_id":"c-1","ts":"2026-11-22T10:00:09Z","speaker":"customer","text":"This is the third time I have called about this."})" << "\n";
+  Child c = spawn({"--config", write_config(dir), "--history", dir + "/history.jsonl", "--replay", dir + "/events.jsonl"},
+                  dir + "/prompts.jsonl");
+  std::string all;
+  read_until(c.err_fd, "\x01never", &all);
+  ASSERT_EQ(wait_exit(c.pid), 0) << all;
+  EXPECT_NE(all.find("listening generic ws://127.0.0.1:"), std::string::npos) << all;
+  std::ifstream in(dir + "/prompts.jsonl");
+  std::vector<nlohmann::json> prompts;
+  for (std::string line; std::getline(in, line);) prompts.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(prompts.size(), 2u) << all;
+  EXPECT_EQ(prompts[0]["customer"]["customer_id"], "cu-1");
+  EXPECT_EQ(prompts[1]["rule_id"], "frustration");
+}
+
+TEST(Host, SigtermShutsDownCleanly) {
+  std::string dir = temp_dir("sigterm");
+  Child c = spawn({"--config", write_config(dir)}, dir + "/out");
+  ASSERT_NE(read_until(c.err_fd, "listening generic "), "");
+  kill(c.pid, SIGTERM);
+  EXPECT_EQ(wait_exit(c.pid), 0);
+}
+
+TEST(Host, AKillNineLosesNothingThePluginHadAcknowledged) {
+  std::string dir = temp_dir("kill9");
+  Child c = spawn({"--config", write_config(dir)}, dir + "/out");
+  std::string line = read_until(c.err_fd, "listening generic ");
+  ASSERT_NE(line, "");
+  std::string url = line.substr(std::string("listening generic ").size());
+  std::ofstream events(dir + "/events.jsonl");
+  for (int i = 0; i < 50; ++i) {
+    std::string id = "k-" + std::to_string(i);
+    events << R"({"event_id":"a","type":"interaction.started","interaction_id":")" << id
+           << R"(","ts":"2026-11-22T10:00:00Z","channel":"voice","direction":"inbound","agent_id":"a-1"})" << "\n"
+           << R"({"event_id":"b","type":"interaction.ended","interaction_id":")" << id << R"(","ts":"2026-11-22T10:01:00Z"})" << "\n";
+  }
+  events.close();
+  std::ostringstream err;
+  // control.synced is the acknowledgement: processed, delivered and committed.
+  ASSERT_EQ(rightmoment::run_replay(url, dir + "/events.jsonl", 0, err), 0) << err.str();
+  kill(c.pid, SIGKILL);
+  EXPECT_EQ(wait_exit(c.pid), 128 + SIGKILL);
+  auto store = rightmoment::open_history_store("sqlite://" + dir + "/store.db");
+  int pops = 0, summaries = 0;
+  for (const auto& r : store->read_outcomes(0, INT64_MAX)) {
+    if (auto* p = std::get_if<rightmoment::PromptOutcome>(&r); p && p->kind == "screen_pop") ++pops;
+    if (std::holds_alternative<rightmoment::InteractionOutcome>(r)) ++summaries;
+  }
+  EXPECT_EQ(pops, 50);
+  EXPECT_EQ(summaries, 50);
+}
+
+}  // namespace
