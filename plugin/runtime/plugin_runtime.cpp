@@ -11,6 +11,7 @@
 
 #include "plugin/core/event_parser.hpp"
 #include "plugin/runtime/host_log_sink.hpp"
+#include "plugin/history/caching_history_store.hpp"
 #include "plugin/history/history_importer.hpp"
 #include "plugin/transport/transport_service.hpp"
 
@@ -74,7 +75,7 @@ std::unique_ptr<PluginRuntime> PluginRuntime::create(PluginConfig config, HostHo
   }
   rt->rules_ = std::move(*bundle);
   try {
-    rt->store_ = open_history_store(rt->config_.store_url);
+    rt->store_ = std::make_shared<CachingHistoryStore>(std::shared_ptr<HistoryStore>(open_history_store(rt->config_.store_url)));
   } catch (const std::exception& e) {
     result = RuntimeResult::fail(RuntimeError::Unavailable,
                                  "history store " + rt->config_.store_url + ": " + e.what());

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <map>
+#include <thread>
 #include <fstream>
 #include <sstream>
 
@@ -166,6 +167,34 @@ TEST(SqliteStore, ListsComeNewestFirstAndOutcomesAreDurable) {
 
 TEST(SqliteStore, AnUnopenableFileIsAClearError) {
   EXPECT_THROW(open_history_store("sqlite:///nonexistent-dir/x/y.db"), StoreError);
+}
+
+}  // namespace
+}  // namespace rightmoment
+
+#include "plugin/history/caching_history_store.hpp"
+
+namespace rightmoment {
+namespace {
+
+TEST(CachingStore, ServesRepeatsFromMemoryForItsTtlAndForgetsEverythingOnImport) {
+  auto inner = std::shared_ptr<HistoryStore>(open_history_store(temp_db("cache.db")));
+  CachingHistoryStore cache(inner, 2, std::chrono::milliseconds(200));
+  CustomerRecord c;
+  c.customer_id = "cu-1";
+  c.name = "Dana";
+  cache.upsert({c});
+  EXPECT_TRUE(cache.load_customer("cu-1", HistoryLoadLimits{}));
+  EXPECT_TRUE(cache.load_customer("cu-1", HistoryLoadLimits{}));
+  EXPECT_EQ(cache.hits(), 1u);
+  c.name = "Dana Reyes";
+  inner->upsert({c});  // written behind the cache's back (another host)
+  EXPECT_EQ(cache.load_customer("cu-1", HistoryLoadLimits{})->customer.name, "Dana");  // within the TTL
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  EXPECT_EQ(cache.load_customer("cu-1", HistoryLoadLimits{})->customer.name, "Dana Reyes");  // expired
+  c.name = "D. Reyes";
+  cache.upsert({c});  // an import through the plugin clears the cache at once
+  EXPECT_EQ(cache.load_customer("cu-1", HistoryLoadLimits{})->customer.name, "D. Reyes");
 }
 
 }  // namespace
