@@ -2,7 +2,11 @@
 #include <functional>
 #include <utility>
 
+#include "adapters/events/amazon_connect/amazon_connect_adapter.hpp"
 #include "adapters/events/generic/generic_adapter.hpp"
+#include "adapters/events/genesys_audiohook/genesys_audiohook_adapter.hpp"
+#include "adapters/events/genesys_notifications/genesys_notifications_adapter.hpp"
+#include "adapters/events/twilio_media_streams/twilio_media_streams_adapter.hpp"
 #include "plugin/core/event_adapter.hpp"
 
 namespace rightmoment {
@@ -13,6 +17,10 @@ using Factory = std::unique_ptr<EventAdapter> (*)(const AdapterOptions&);
 const std::vector<std::pair<std::string_view, Factory>>& registry() {
   static const std::vector<std::pair<std::string_view, Factory>> adapters{
       {"generic", &make_generic_adapter},
+      {"genesys-audiohook", &make_genesys_audiohook_adapter},
+      {"genesys-notifications", &make_genesys_notifications_adapter},
+      {"twilio-media-streams", &make_twilio_media_streams_adapter},
+      {"amazon-connect", &make_amazon_connect_adapter},
   };
   return adapters;
 }

@@ -1,0 +1,188 @@
+// Each vendor adapter replays its recorded fixtures (tests/fixtures/<vendor>/) into the expected
+// canonical events, and survives odd or malformed input without crashing.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "plugin/core/event_adapter.hpp"
+
+namespace rightmoment {
+namespace {
+
+constexpr EventTimeMs kWall = 1'763'805'600'000;  // 2025-11-22T10:00:00Z, a fixed "now" for determinism
+
+struct Replayed {
+  std::vector<CanonicalEvent> events;
+  std::vector<std::string> replies;
+  std::vector<EventRejection> rejections;
+  std::size_t ignored = 0;
+  bool closed = false;
+};
+
+Replayed replay(const std::string& adapter, const std::string& fixture, AdapterOptions options = {}) {
+  auto a = make_event_adapter(adapter, options);
+  EXPECT_TRUE(a) << adapter;
+  Replayed r;
+  if (!a) return r;
+  std::ifstream in(RIGHTMOMENT_SOURCE_DIR "/tests/fixtures/" + fixture);
+  EXPECT_TRUE(in) << fixture;
+  AdapterOutput out;
+  a->on_open(HandshakeInfo{}, out);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    a->on_text(line, kWall, out);
+  }
+  r.events = std::move(out.events);
+  r.replies = std::move(out.replies);
+  r.rejections = std::move(out.rejections);
+  r.ignored = out.ignored;
+  r.closed = out.close;
+  return r;
+}
+
+std::vector<std::string> types(const Replayed& r) {
+  std::vector<std::string> out;
+  for (const auto& e : r.events) out.emplace_back(event_type_name(e.type));
+  return out;
+}
+
+TEST(GenesysAudioHook, ASessionOpensTranscribesAndCloses) {
+  Replayed r = replay("genesys-audiohook", "genesys_audiohook/session.jsonl");
+  EXPECT_TRUE(r.rejections.empty());
+  EXPECT_EQ(types(r), (std::vector<std::string>{"interaction.started", "utterance", "utterance", "utterance", "interaction.ended"}));
+  const auto& started = r.events[0];
+  EXPECT_EQ(started.interaction_id, "090eaa2f-72fa-480a-83e0-8667ff89c0ec");
+  EXPECT_EQ(started.customer.phone.value_or(""), "+1-555-555-1234");
+  EXPECT_EQ(started.agent_id.value_or(""), "a-42");
+  EXPECT_FALSE(r.events[1].final);
+  EXPECT_EQ(r.events[2].text, "I want to check my balance");
+  EXPECT_EQ(r.events[2].speaker, Speaker::Customer);
+  EXPECT_EQ(r.events[2].ts, kWall + 2900);
+  EXPECT_EQ(r.events[3].speaker, Speaker::Agent);
+  EXPECT_NE(r.events[1].event_id, r.events[2].event_id);
+  // opened (with exactly one media format), pong, closed; sequence numbers from 1.
+  ASSERT_EQ(r.replies.size(), 3u);
+  auto opened = nlohmann::json::parse(r.replies[0]);
+  EXPECT_EQ(opened["type"], "opened");
+  EXPECT_EQ(opened["seq"], 1);
+  EXPECT_EQ(opened["clientseq"], 1);
+  EXPECT_EQ(opened["parameters"]["media"].size(), 1u);
+  EXPECT_EQ(nlohmann::json::parse(r.replies[1])["type"], "pong");
+  EXPECT_EQ(nlohmann::json::parse(r.replies[2])["type"], "closed");
+  EXPECT_EQ(nlohmann::json::parse(r.replies[2])["clientseq"], 7);
+}
+
+TEST(GenesysAudioHook, TheProbeIsAnsweredAndClosedWithNoInteraction) {
+  Replayed r = replay("genesys-audiohook", "genesys_audiohook/probe.jsonl");
+  EXPECT_TRUE(r.events.empty());
+  ASSERT_EQ(r.replies.size(), 2u);
+  EXPECT_EQ(nlohmann::json::parse(r.replies[0])["type"], "opened");
+  EXPECT_EQ(nlohmann::json::parse(r.replies[1])["type"], "closed");
+}
+
+TEST(GenesysAudioHook, ASequenceGapOrAudioBeforeOpenDisconnects) {
+  auto a = make_event_adapter("genesys-audiohook", {});
+  AdapterOutput out;
+  a->on_binary(320, kWall, out);
+  EXPECT_TRUE(out.close);
+  auto b = make_event_adapter("genesys-audiohook", {});
+  AdapterOutput out2;
+  b->on_text(R"({"version":"2","type":"open","seq":1,"id":"s","parameters":{"conversationId":"c","media":[]}})", kWall, out2);
+  b->on_text(R"({"version":"2","type":"ping","seq":3,"id":"s","parameters":{}})", kWall, out2);
+  EXPECT_TRUE(out2.close);
+  EXPECT_EQ(nlohmann::json::parse(out2.replies.back())["type"], "disconnect");
+  EXPECT_EQ(nlohmann::json::parse(out2.replies.back())["parameters"]["reason"], "error");
+}
+
+TEST(TwilioMediaStreams, StartCarriesIdentityAndTheAgentAndTranscriptsBecomeUtterances) {
+  Replayed r = replay("twilio-media-streams", "twilio_media_streams/call.jsonl");
+  EXPECT_TRUE(r.rejections.empty());
+  EXPECT_EQ(types(r), (std::vector<std::string>{"interaction.started", "utterance", "dtmf", "interaction.ended"}));
+  EXPECT_EQ(r.events[0].interaction_id, "CA1");
+  EXPECT_EQ(r.events[0].customer.phone.value_or(""), "+14155550101");
+  EXPECT_EQ(r.events[0].agent_id.value_or(""), "a-42");
+  EXPECT_EQ(r.events[1].text, "This is the third time I am calling");
+  EXPECT_EQ(r.events[1].ts, *parse_rfc3339("2026-11-22T10:00:04.000Z"));
+  EXPECT_EQ(r.events[2].digits, "1");
+  EXPECT_EQ(r.ignored, 3u);  // connected, media, mark
+}
+
+TEST(AmazonConnect, ContactEventsAndSegmentsInAnyLetterCaseWithDuplicatesDropped) {
+  Replayed r = replay("amazon-connect", "amazon_connect/contact.jsonl");
+  EXPECT_TRUE(r.rejections.empty());
+  EXPECT_EQ(types(r), (std::vector<std::string>{"interaction.started", "agent.joined", "utterance", "utterance", "interaction.ended"}));
+  EXPECT_EQ(r.events[0].customer.phone.value_or(""), "+14155550101");
+  EXPECT_EQ(r.events[1].agent_id.value_or(""), "agent-7");
+  EXPECT_FALSE(r.events[2].final);
+  EXPECT_TRUE(r.events[3].final);
+  EXPECT_EQ(r.events[3].sentiment.value_or(0), -0.6);
+  EXPECT_EQ(r.events[3].ts, *parse_rfc3339("2026-11-22T10:00:00Z") + 24010);
+}
+
+TEST(GenesysNotifications, FullStateIsDiffedIntoEventsAndTranscriptsBecomeUtterances) {
+  AdapterOptions options;
+  options.settings["topics"] = "v2.users.7e3c.conversations,v2.conversations.c0f1.transcription";
+  Replayed r = replay("genesys-notifications", "genesys_notifications/conversation.jsonl", options);
+  EXPECT_TRUE(r.rejections.empty());
+  EXPECT_EQ(types(r), (std::vector<std::string>{"interaction.started", "agent.joined", "utterance", "hold.started",
+                                                "hold.ended", "agent.left", "interaction.ended"}));
+  EXPECT_EQ(r.events[0].customer.phone.value_or(""), "+13175550123");
+  EXPECT_EQ(r.events[1].agent_id.value_or(""), "7e3c");
+  EXPECT_EQ(r.events[2].text, "I'm thinking of switching to another provider");
+  EXPECT_EQ(r.events[3].ts, *parse_rfc3339("2024-05-01T10:03:11.000Z"));
+  auto a = make_event_adapter("genesys-notifications", options);
+  auto subscribe = nlohmann::json::parse(a->client_handshake_messages().at(0));
+  EXPECT_EQ(subscribe["message"], "subscribe");
+  EXPECT_EQ(subscribe["topics"].size(), 2u);
+  EXPECT_EQ(a->heartbeat_message().value_or(""), R"({"message":"ping"})");
+}
+
+TEST(GenesysNotifications, ANotificationDeliveredTwiceYieldsTheSameEventIds) {
+  auto a = make_event_adapter("genesys-notifications", {});
+  std::ifstream in(RIGHTMOMENT_SOURCE_DIR "/tests/fixtures/genesys_notifications/conversation.jsonl");
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  AdapterOutput out;
+  a->on_text(lines[1], kWall, out);
+  a->on_text(lines[2], kWall, out);
+  std::size_t before = out.events.size();
+  a->on_text(lines[2], kWall, out);  // resent after a reconnect: nothing new
+  EXPECT_EQ(out.events.size(), before);
+}
+
+// Odd input for every adapter: never a crash, either ignored or refused with a code.
+TEST(VendorAdapters, MalformedAndOddMessagesAreRefusedOrIgnoredNeverFatal) {
+  const std::vector<std::string> odd = {
+      "", "not json", "[]", "42", "null", "{}", R"({"event":7})", R"({"type":"open"})",
+      R"({"version":"2","type":"open","seq":"one","id":5,"parameters":[]})", R"({"topicName":"x","eventBody":[]})",
+      R"({"topicName":"v2.users.1.conversations","eventBody":{"id":"c","participants":"nope"}})",
+      R"({"detail":{"eventType":"INITIATED","contactId":""}})", R"({"ContactId":"c","EventType":"SEGMENTS","Segments":[{"Transcript":{}}]})",
+      R"({"TranscriptionEvent":"transcription-content","TranscriptionData":"{broken"})",
+      R"({"event":"start","start":{"customParameters":{"agentId":["x"]}}})", std::string(200, '{'),
+      std::string("{\"event\":\"dtmf\",\"dtmf\":{\"digit\":\"\xff\"}}")};
+  for (const auto& name : event_adapter_names()) {
+    auto a = make_event_adapter(name, {});
+    ASSERT_TRUE(a) << name;
+    AdapterOutput out;
+    for (const auto& m : odd) a->on_text(m, kWall, out);
+    a->on_binary(10, kWall, out);
+    a->on_close(kWall, out);
+    for (const auto& r : out.rejections) EXPECT_FALSE(r.code.empty()) << name;
+    for (const auto& e : out.events) {
+      EXPECT_FALSE(e.event_id.empty()) << name;
+      EXPECT_FALSE(e.interaction_id.empty()) << name;
+    }
+  }
+}
+
+TEST(AdapterRegistry, KnowsEveryAdapterByName) {
+  auto names = event_adapter_names();
+  for (const char* n : {"generic", "genesys-audiohook", "genesys-notifications", "twilio-media-streams", "amazon-connect"})
+    EXPECT_NE(std::find(names.begin(), names.end(), n), names.end()) << n;
+  EXPECT_FALSE(make_event_adapter("fax-machine", {}));
+}
+
+}  // namespace
+}  // namespace rightmoment
