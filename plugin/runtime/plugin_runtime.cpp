@@ -11,6 +11,7 @@
 
 #include "plugin/core/event_parser.hpp"
 #include "plugin/runtime/host_log_sink.hpp"
+#include "plugin/runtime/masking_sink.hpp"
 #include "plugin/history/caching_history_store.hpp"
 #include "plugin/history/history_importer.hpp"
 #include "plugin/transport/transport_service.hpp"
@@ -35,11 +36,12 @@ std::shared_ptr<spdlog::logger> make_logger(const PluginConfig& config, const Ho
                                                                            config.log.file_max_files));
   }
   if (config.log.to_syslog) sinks.push_back(std::make_shared<spdlog::sinks::syslog_sink_mt>("rightmoment", 0, LOG_USER, true));
-  // Not registered globally: several instances may live in one process and the host owns spdlog's registry.
-  auto logger = std::make_shared<spdlog::logger>(config.instance_name + "#" + std::to_string(++g_instance_counter),
-                                                 sinks.begin(), sinks.end());
   for (auto& s : sinks)
-    if (!std::dynamic_pointer_cast<HostLogSink>(s)) s->set_pattern(json ? std::string(pattern) : std::string(pattern));
+    if (!std::dynamic_pointer_cast<HostLogSink>(s)) s->set_pattern(pattern);
+  // Not registered globally: several instances may live in one process and the host owns spdlog's
+  // registry. Every line is masked for personal data before any sink sees it.
+  auto logger = std::make_shared<spdlog::logger>(config.instance_name + "#" + std::to_string(++g_instance_counter),
+                                                 std::make_shared<MaskingSink>(std::move(sinks)));
   logger->set_level(spdlog::level::from_str(config.log.level));
   logger->flush_on(spdlog::level::warn);
   return logger;
