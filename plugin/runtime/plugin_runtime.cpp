@@ -210,7 +210,10 @@ nlohmann::json PluginRuntime::status() const {
   j["instance_name"] = config_.instance_name;
   j["abi"] = "1.0";
   j["store"] = store_ ? std::string(store_->backend_name()) : "";
-  j["rules"] = rules_.rules ? rules_.rules->rule_ids() : std::vector<std::string>{};
+  {
+    std::lock_guard lock(rules_mutex_);
+    j["rules"] = rules_.rules ? rules_.rules->rule_ids() : std::vector<std::string>{};
+  }
   j["event_clock"] = format_rfc3339(engine_ ? engine_->event_clock_ms() : 0);
   nlohmann::json listeners = nlohmann::json::array();
   if (transport_)
@@ -240,7 +243,10 @@ RuntimeResult PluginRuntime::reload_rules() {
     log_->error("rule reload refused; the old rules keep running:\n{}", join_diagnostics(diags));
     return RuntimeResult::fail(RuntimeError::Config, join_diagnostics(diags));
   }
-  rules_ = *bundle;
+  {
+    std::lock_guard lock(rules_mutex_);
+    rules_ = *bundle;
+  }
   engine_->swap_rules(std::move(*bundle));
   return RuntimeResult::success();
 }

@@ -67,6 +67,7 @@ class PluginRuntime {
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<TransportService> transport_;
   mutable std::mutex state_mutex_;
+  mutable std::mutex rules_mutex_;  // rules_ is replaced by reload_rules() while status() reads it
   enum class State { Created, Started, Stopped } state_ = State::Created;
 };
 
