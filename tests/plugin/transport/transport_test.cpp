@@ -284,3 +284,59 @@ TEST(Transport, AClientReconnectsWhenItsServerDropsItAndTheCallGoesOn) {
 
 }  // namespace
 }  // namespace rightmoment
+
+#include <sys/resource.h>
+
+namespace rightmoment {
+namespace {
+
+TEST(Transport, TwoThousandConnectionsOpenedAtOnceAreAllServed) {
+  // Both ends of every connection live in this process: make room for the file descriptors.
+  rlimit limit{};
+  getrlimit(RLIMIT_NOFILE, &limit);
+  if (limit.rlim_max < 5000) GTEST_SKIP() << "the hard file limit (" << limit.rlim_max << ") is below 5000";
+  limit.rlim_cur = std::max<rlim_t>(limit.rlim_cur, 5000);
+  setrlimit(RLIMIT_NOFILE, &limit);
+
+  RecordingSink sink;
+  TransportService t(sink, quiet(), 1);
+  auto cfg = generic_listener();
+  cfg.max_connections = 5000;
+  std::string error;
+  ASSERT_TRUE(t.start({cfg}, {}, error)) << error;
+  auto [host, port] = host_port(t.bound()[0].url);
+  const int n = 2000;
+  net::io_context ioc;
+  std::vector<std::unique_ptr<websocket::stream<tcp::socket>>> clients;
+  std::atomic<int> open{0}, sent{0};
+  tcp::resolver resolver(ioc);
+  auto endpoints = resolver.resolve(host, port);
+  for (int i = 0; i < n; ++i) {
+    auto ws = std::make_unique<websocket::stream<tcp::socket>>(ioc);
+    auto* w = ws.get();
+    net::async_connect(w->next_layer(), endpoints, [w, i, h = host, p = port, &open, &sent](beast::error_code ec, const tcp::endpoint&) {
+      if (ec) return;
+      w->async_handshake(h + ":" + p, "/events", [w, i, &open, &sent](beast::error_code hec) {
+        if (hec) return;
+        ++open;
+        auto text = std::make_shared<std::string>(
+            R"({"event_id":"e1","type":"interaction.started","interaction_id":"c-)" + std::to_string(i) +
+            R"(","ts":"2026-11-22T10:00:00Z","channel":"voice","direction":"inbound"})");
+        w->text(true);
+        w->async_write(net::buffer(*text), [text, &sent](beast::error_code wec, std::size_t) {
+          if (!wec) ++sent;
+        });
+      });
+    });
+    clients.push_back(std::move(ws));
+  }
+  std::thread runner([&] { ioc.run_for(std::chrono::seconds(60)); });
+  EXPECT_TRUE(sink.wait_for(n));
+  EXPECT_EQ(open.load(), n);
+  ioc.stop();
+  runner.join();
+  t.stop();
+}
+
+}  // namespace
+}  // namespace rightmoment
