@@ -1,6 +1,6 @@
 # Warnings applied per target, as spdlog does (spdlog_enable_warnings).
 function(rightmoment_enable_warnings target)
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow=local -Wnon-virtual-dtor
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic $<$<CXX_COMPILER_ID:GNU>:-Wshadow=local> -Wnon-virtual-dtor
                                            $<$<BOOL:${RIGHTMOMENT_WERROR}>:-Werror>)
 endfunction()
 
