@@ -2,6 +2,7 @@
 // answered on the same connection, authentication at the upgrade, invalid UTF-8, the drain barrier,
 // a slow reader, the connection limit, and a client that reconnects when its server drops it.
 #include "plugin/transport/transport_service.hpp"
+#include "tests/support/recording_event_sink.hpp"
 
 #include <gtest/gtest.h>
 
@@ -24,46 +25,7 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
 
-// Records what the transport hands the engine.
-class RecordingSink : public EventSink {
- public:
-  bool try_submit(CanonicalEvent&& event) override {
-    std::lock_guard lock(mutex_);
-    if (refuse_next_ > 0) {
-      --refuse_next_;
-      return false;  // inbox full: the transport must retry, not drop
-    }
-    events_.push_back(std::move(event));
-    cv_.notify_all();
-    return true;
-  }
-  void when_drained(std::function<void()> done) override {
-    std::thread([done] { done(); }).detach();
-  }
-  void count_rejection(std::string_view, std::string_view code) override {
-    std::lock_guard lock(mutex_);
-    rejections_.emplace_back(code);
-  }
-  bool wait_for(std::size_t n) {
-    std::unique_lock lock(mutex_);
-    return cv_.wait_for(lock, std::chrono::seconds(20), [&] { return events_.size() >= n; });
-  }
-  std::vector<CanonicalEvent> events() {
-    std::lock_guard lock(mutex_);
-    return events_;
-  }
-  void refuse(int n) {
-    std::lock_guard lock(mutex_);
-    refuse_next_ = n;
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::vector<CanonicalEvent> events_;
-  std::vector<std::string> rejections_;
-  int refuse_next_ = 0;
-};
+using RecordingSink = testing::RecordingEventSink;
 
 std::shared_ptr<spdlog::logger> quiet() {
   return std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());

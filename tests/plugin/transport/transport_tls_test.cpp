@@ -19,6 +19,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 
 #include "plugin/transport/transport_service.hpp"
+#include "tests/support/recording_event_sink.hpp"
 
 namespace rightmoment {
 namespace {
@@ -29,29 +30,7 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
 
-class Sink : public EventSink {
- public:
-  bool try_submit(CanonicalEvent&& e) override {
-    std::lock_guard lock(m_);
-    events_.push_back(std::move(e));
-    cv_.notify_all();
-    return true;
-  }
-  void when_drained(std::function<void()> done) override { done(); }
-  bool wait_for(std::size_t n, int seconds = 20) {
-    std::unique_lock lock(m_);
-    return cv_.wait_for(lock, std::chrono::seconds(seconds), [&] { return events_.size() >= n; });
-  }
-  std::size_t count() {
-    std::lock_guard lock(m_);
-    return events_.size();
-  }
-
- private:
-  std::mutex m_;
-  std::condition_variable cv_;
-  std::vector<CanonicalEvent> events_;
-};
+using Sink = testing::RecordingEventSink;
 
 std::shared_ptr<spdlog::logger> quiet() {
   if (std::getenv("RM_TEST_LOG")) return std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::stderr_sink_mt>());

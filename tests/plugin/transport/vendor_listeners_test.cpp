@@ -13,6 +13,7 @@
 #include <spdlog/sinks/null_sink.h>
 
 #include "plugin/transport/transport_service.hpp"
+#include "tests/support/recording_event_sink.hpp"
 
 namespace rightmoment {
 namespace {
@@ -22,25 +23,7 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
 
-class Sink : public EventSink {
- public:
-  bool try_submit(CanonicalEvent&& e) override {
-    std::lock_guard lock(m_);
-    events_.push_back(std::move(e));
-    cv_.notify_all();
-    return true;
-  }
-  void when_drained(std::function<void()> done) override { done(); }
-  bool wait_for(std::size_t n) {
-    std::unique_lock lock(m_);
-    return cv_.wait_for(lock, std::chrono::seconds(20), [&] { return events_.size() >= n; });
-  }
-
- private:
-  std::mutex m_;
-  std::condition_variable cv_;
-  std::vector<CanonicalEvent> events_;
-};
+using Sink = testing::RecordingEventSink;
 
 struct Case {
   const char* adapter;
