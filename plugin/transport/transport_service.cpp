@@ -263,7 +263,10 @@ class Connection {
     }
     for (auto& ev : out.events) pending_.emplace_back(std::move(ev));
     if (out.sync_id) pending_.emplace_back(SyncRequest{*out.sync_id});
-    if (out.close) close_after_pending_ = true;
+    if (out.close) {
+      close_after_pending_ = true;
+      if (out.close_reason) impl_->log->warn("{}: closing a connection: {}", adapter_name_, *out.close_reason);
+    }
     pump();
   }
 

@@ -155,9 +155,11 @@ class GenesysAudioHookAdapter final : public EventAdapter {
   }
 
   void disconnect(AdapterOutput& out, const char* reason, const std::string& info) {
+    // Only AudioHook's own disconnect goes back to Genesys (a generic error frame would not be part
+    // of its protocol); the reason is logged by the transport with the close.
     reply(out, "disconnect", {{"reason", reason}, {"info", info}});
-    out.rejections.push_back(EventRejection{"protocol", "AudioHook: " + info, std::nullopt});
     out.close = true;
+    out.close_reason = "AudioHook: " + info;
     closed_ = true;
   }
 

@@ -15,6 +15,8 @@
 #include <mutex>
 #include <thread>
 
+#include <unistd.h>
+
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
@@ -42,7 +44,9 @@ struct Certificates {
   std::string dir;
   bool ok = false;
   Certificates() {
-    dir = (std::filesystem::path(::testing::TempDir()) / "rm_tls").string();
+    // One folder per test process: ctest runs these tests in parallel processes, and one must not
+    // regenerate the certificates another is using.
+    dir = (std::filesystem::path(::testing::TempDir()) / ("rm_tls_" + std::to_string(::getpid()))).string();
     std::filesystem::create_directories(dir);
     std::string d = dir;
     std::string script =
