@@ -24,7 +24,11 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
       ASSERT_TRUE(postgres().ok()) << "the PostgreSQL test server did not start";
       url_ = postgres().url();
     } else {
-      auto path = std::filesystem::path(::testing::TempDir()) / "store_test.db";
+      // One file per test: ctest runs the cases in parallel processes.
+      std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+      for (char& c : name)
+        if (c == '/') c = '_';  // parameterised names read "Case/sqlite"
+      auto path = std::filesystem::path(::testing::TempDir()) / ("store_test_" + name + ".db");
       for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + s);
       url_ = "sqlite://" + path.string();
     }
