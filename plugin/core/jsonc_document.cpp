@@ -141,6 +141,10 @@ std::optional<JsoncDocument> JsoncDocument::parse(std::string_view text, std::st
   try {
     doc.root_ = nlohmann::json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/true,
                                       /*ignore_comments=*/true);
+  } catch (const nlohmann::json::out_of_range& e) {
+    // A number too large for any type (found by fuzzing: "4e1111...1").
+    diags.push_back(Diagnostic{doc.file_, 0, "", std::string("not valid JSON: ") + e.what()});
+    return std::nullopt;
   } catch (const nlohmann::json::parse_error& e) {
     std::size_t byte = e.byte > 0 ? e.byte - 1 : 0;
     std::string what = e.what();
@@ -148,6 +152,9 @@ std::optional<JsoncDocument> JsoncDocument::parse(std::string_view text, std::st
     if (auto pos = what.find(": "); pos != std::string::npos && what.rfind("[json.exception", 0) == 0)
       what = what.substr(pos + 2);
     diags.push_back(Diagnostic{doc.file_, line_at(byte), "", "not valid JSON: " + what});
+    return std::nullopt;
+  } catch (const nlohmann::json::exception& e) {
+    diags.push_back(Diagnostic{doc.file_, 0, "", std::string("not valid JSON: ") + e.what()});
     return std::nullopt;
   }
 

@@ -30,6 +30,16 @@ TEST(JsoncDocument, KnowsTheLineOfEveryKeyAndElement) {
   EXPECT_EQ(doc->error("/store", "bad").to_string(), "cfg.jsonc:10: /store: bad");
 }
 
+// Regression: found by the configuration fuzzer; nlohmann throws out_of_range, not parse_error.
+TEST(JsoncDocument, ANumberTooLargeForAnyTypeIsADiagnosticNotACrash) {
+  Diagnostics diags;
+  EXPECT_FALSE(JsoncDocument::parse("4e1111111111111111111111111111111111111111111111", "x.jsonc", diags));
+  ASSERT_EQ(diags.size(), 1u);
+  EXPECT_NE(diags[0].message.find("not valid JSON"), std::string::npos);
+  diags.clear();
+  EXPECT_FALSE(JsoncDocument::parse("{\"a\": 1e999999}", "x.jsonc", diags));
+}
+
 TEST(JsoncDocument, SyntaxErrorsNameTheLine) {
   Diagnostics diags;
   auto doc = JsoncDocument::parse("{\n  \"a\": 1,\n  \"b\": ,\n}", "x.jsonc", diags);
