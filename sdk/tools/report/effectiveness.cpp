@@ -117,11 +117,18 @@ Report compute_report(const std::vector<OutcomeRecord>& records, const ReportOpt
   std::sort(overall_held.begin(), overall_held.end());
   h.overall = compare(overall_shown, overall_held, options.min_sample);
 
-  // Each prompt's last answer.
-  std::unordered_map<std::string, std::string> last_answer;
+  // Each prompt's last answer. Prompt ids are unique only within one plugin process (several hosts
+  // share a PostgreSQL store, and a restarted host counts again), so an answer is matched by its
+  // interaction and prompt id; an answer recorded without its interaction (it came after the call had
+  // ended) falls back to the prompt id alone.
+  auto key = [](const std::string& interaction_id, const std::string& prompt_id) {
+    return interaction_id + '\x1f' + prompt_id;
+  };
+  std::unordered_map<std::string, std::string> last_answer, last_answer_by_prompt_id;
   for (const FeedbackOutcome* f : feedback) {
     ++h.feedback_by_action[f->action];
-    last_answer[f->prompt_id] = f->action;
+    if (f->interaction_id.empty()) last_answer_by_prompt_id[f->prompt_id] = f->action;
+    else last_answer[key(f->interaction_id, f->prompt_id)] = f->action;
   }
 
   struct RuleWork {
@@ -130,7 +137,7 @@ Report compute_report(const std::vector<OutcomeRecord>& records, const ReportOpt
     std::vector<double> shown_changes, held_changes;
   };
   std::map<std::string, RuleWork> rules;
-  std::set<std::string> answered_prompts;  // a prompt id counted once, even with handover copies
+  std::set<std::string> answered_prompts;  // (interaction, prompt id) counted once, even with handover copies
   for (const PromptOutcome* p : prompts) {
     if (p->handover) {
       ++h.handovers;
@@ -156,12 +163,16 @@ Report compute_report(const std::vector<OutcomeRecord>& records, const ReportOpt
       first_on_interaction = w.held_in.insert(p->interaction_id).second;
     } else {
       ++r.shown;
-      if (answered_prompts.insert(p->prompt_id).second) {
-        auto a = last_answer.find(p->prompt_id);
-        if (a == last_answer.end()) ++r.unanswered;
-        else if (a->second == "accepted") ++r.accepted;
-        else if (a->second == "dismissed") ++r.dismissed;
-        else if (a->second == "snoozed") ++r.snoozed;
+      std::string k = key(p->interaction_id, p->prompt_id);
+      if (answered_prompts.insert(k).second) {
+        const std::string* answer = nullptr;
+        if (auto a = last_answer.find(k); a != last_answer.end()) answer = &a->second;
+        else if (auto b = last_answer_by_prompt_id.find(p->prompt_id); b != last_answer_by_prompt_id.end())
+          answer = &b->second;
+        if (!answer) ++r.unanswered;
+        else if (*answer == "accepted") ++r.accepted;
+        else if (*answer == "dismissed") ++r.dismissed;
+        else if (*answer == "snoozed") ++r.snoozed;
         else ++r.unanswered;
       } else {
         ++r.unanswered;  // the same prompt id recorded twice as a new prompt: keep the four summing to shown

@@ -206,7 +206,7 @@ std::string joined_counts(const std::map<std::string, std::size_t>& m) {
 constexpr const char* kStyle = R"(
 :root { color-scheme: light; }
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: #1f2328;
-       background: #ffffff; margin: 0; padding: 24px 32px; line-height: 1.45; }
+       background: #ffffff; margin: 0; padding: 20px 24px; line-height: 1.45; }
 h1 { font-size: 26px; margin: 0 0 4px 0; }
 h2 { font-size: 19px; margin: 28px 0 8px 0; border-bottom: 1px solid #d0d7de; padding-bottom: 4px; }
 .meta { color: #57606a; margin: 0; }
@@ -218,14 +218,14 @@ h2 { font-size: 19px; margin: 28px 0 8px 0; border-bottom: 1px solid #d0d7de; pa
 svg.chart { max-width: 100%; height: auto; font-size: 14px; font-family: inherit; fill: #1f2328; }
 svg.chart .muted { fill: #57606a; font-style: italic; }
 svg.chart .tick { fill: #57606a; font-size: 12px; }
-table { border-collapse: collapse; font-size: 14px; margin-top: 8px; }
-th, td { border-bottom: 1px solid #d0d7de; padding: 5px 9px; text-align: left; vertical-align: top; }
+table { border-collapse: collapse; font-size: 13px; margin-top: 8px; }
+th, td { border-bottom: 1px solid #d0d7de; padding: 5px 7px; text-align: left; vertical-align: top; }
 th { background: #f6f8fa; font-weight: 600; }
 .wide { overflow-x: auto; }
 td:first-child { white-space: nowrap; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-.v-better { color: #1a7f37; font-weight: 600; }
-.v-worse { color: #cf222e; font-weight: 600; }
+.v-better { color: #1a7f37; }
+.v-worse { color: #cf222e; }
 .v-unclear, .v-toofew { color: #57606a; }
 ul.notes li { margin-bottom: 4px; }
 )";
@@ -319,7 +319,7 @@ std::string render_html(const Report& report, const RenderContext& context) {
 
   o += "<h2>Figures per rule</h2>\n<div class=\"wide\">\n<table>\n<thead><tr><th>rule</th><th>kind</th><th>shown</th><th>accepted</th>"
        "<th>dismissed</th><th>snoozed</th><th>no answer</th><th>handovers</th><th>held out</th>"
-       "<th>change when shown (n)</th><th>change when held out (n)</th><th>difference</th><th>95% CI</th>"
+       "<th>change shown (n)</th><th>change held out (n)</th><th>difference</th><th>95% CI</th>"
        "</tr></thead>\n<tbody>\n";
   for (const RuleFigures& r : report.rules) {
     const Comparison& c = r.sentiment;
@@ -344,9 +344,9 @@ std::string render_html(const Report& report, const RenderContext& context) {
   o += "<tr><th>agents' answers</th><td>" + html_escape(joined_counts(h.feedback_by_action)) + "</td></tr>\n";
   o += "<tr><th>interactions where a rule fired</th><td>" + std::to_string(h.interactions_with_prompts) + "</td></tr>\n";
   o += "<tr><th>sentiment first to last utterance, shown</th><td>" + mean_or_dash(h.overall.shown) + " (" +
-       std::to_string(h.overall.shown.n) + " calls)</td></tr>\n";
+       std::to_string(h.overall.shown.n) + (h.overall.shown.n == 1 ? " call" : " calls") + ")</td></tr>\n";
   o += "<tr><th>sentiment first to last utterance, held out</th><td>" + mean_or_dash(h.overall.held_out) + " (" +
-       std::to_string(h.overall.held_out.n) + " calls)</td></tr>\n";
+       std::to_string(h.overall.held_out.n) + (h.overall.held_out.n == 1 ? " call" : " calls") + ")</td></tr>\n";
   o += "</tbody>\n</table>\n";
 
   o += "<h2>Reading this report</h2>\n<ul class=\"notes\">\n";

@@ -17,6 +17,10 @@ std::string percent(std::size_t part, std::size_t whole) {
 
 std::string mean_or_dash(const Sample& s) { return s.n == 0 ? "-" : signed_fixed(s.mean); }
 
+std::string plural(std::size_t n, const std::string& one, const std::string& many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
 std::string counts(const std::map<std::string, std::size_t>& m, const char* empty) {
   if (m.empty()) return empty;
   std::string s;
@@ -37,12 +41,12 @@ std::string render_text(const Report& report, const RenderContext& context) {
   out += "Interactions: " + std::to_string(h.interactions) + " ended (" + std::to_string(h.held_out_interactions) +
          " held out); " + std::to_string(h.interactions_with_prompts) + " with at least one rule firing\n";
   out += "Prompts shown: " + counts(h.prompts_by_kind, "none") + "; " + std::to_string(h.prompts_held_out) +
-         " held out; " + std::to_string(h.handovers) + " handover copies\n";
+         " held out; " + plural(h.handovers, "handover copy", "handover copies") + "\n";
   out += "Agents' answers: " + counts(h.feedback_by_action, "none") + "\n";
   out += "\n";
   out += "Calls where a rule fired, customer's sentiment from first to last utterance:\n";
-  out += "  shown " + mean_or_dash(h.overall.shown) + " (" + std::to_string(h.overall.shown.n) + " calls), held out " +
-         mean_or_dash(h.overall.held_out) + " (" + std::to_string(h.overall.held_out.n) + " calls)\n";
+  out += "  shown " + mean_or_dash(h.overall.shown) + " (" + plural(h.overall.shown.n, "call", "calls") + "), held out " +
+         mean_or_dash(h.overall.held_out) + " (" + plural(h.overall.held_out.n, "call", "calls") + ")\n";
   out += "  " + h.overall.statement + "\n";
   out += "\n";
 

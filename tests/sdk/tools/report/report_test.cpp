@@ -266,6 +266,37 @@ TEST(rightmoment_report, ComparisonArithmetic) {
   EXPECT_EQ(report::signed_fixed(0.125, 1), "+0.1");
 }
 
+TEST(rightmoment_report, AnswersMatchTheirInteractionWhenPromptIdsRepeat) {
+  // Two hosts on one PostgreSQL store each number their prompts from pr-000001.
+  std::vector<OutcomeRecord> records;
+  for (const char* call : {"host-a-call", "host-b-call"}) {
+    PromptOutcome p;
+    p.prompt_id = "pr-000001";
+    p.interaction_id = call;
+    p.rule_id = "frustration";
+    p.kind = "opportunity";
+    p.event_time = kFrom;
+    records.push_back(p);
+  }
+  FeedbackOutcome accepted;
+  accepted.prompt_id = "pr-000001";
+  accepted.interaction_id = "host-a-call";
+  accepted.action = "accepted";
+  accepted.ts = kFrom + 1000;
+  records.push_back(accepted);
+  FeedbackOutcome dismissed = accepted;
+  dismissed.interaction_id = "host-b-call";
+  dismissed.action = "dismissed";
+  dismissed.ts = kFrom + 500;
+  records.push_back(dismissed);
+  auto rep = report::compute_report(records, {kFrom, kTo, report::kDefaultMinSample});
+  ASSERT_EQ(rep.rules.size(), 1u);
+  EXPECT_EQ(rep.rules[0].shown, 2u);
+  EXPECT_EQ(rep.rules[0].accepted, 1u);
+  EXPECT_EQ(rep.rules[0].dismissed, 1u);
+  EXPECT_EQ(rep.rules[0].unanswered, 0u);
+}
+
 TEST(rightmoment_report, TextSummaryStatesEveryRule) {
   auto rep = report::compute_report(known_outcomes(), {kFrom, kTo, report::kDefaultMinSample});
   std::string text = report::render_text(rep, {"sqlite:/tmp/x.db", ""});
