@@ -324,6 +324,16 @@ TEST(rightmoment_report, HtmlIsSelfContainedAndEscaped) {
   EXPECT_NE(html.find("too few to tell"), std::string::npos);
 }
 
+TEST(rightmoment_report, StoreUrlsLoseTheirPasswords) {
+  EXPECT_EQ(report::redact_store_url("postgresql://rm:s3cret@db:5432/rm?sslmode=require"),
+            "postgresql://rm:***@db:5432/rm?sslmode=require");
+  EXPECT_EQ(report::redact_store_url("postgresql://rm:p@ss@db/rm"), "postgresql://rm:***@db/rm");
+  EXPECT_EQ(report::redact_store_url("postgresql://db/rm?user=rm&password=s3cret&sslmode=require"),
+            "postgresql://db/rm?user=rm&password=***&sslmode=require");
+  EXPECT_EQ(report::redact_store_url("postgresql://rm@db/rm"), "postgresql://rm@db/rm");
+  EXPECT_EQ(report::redact_store_url("sqlite:/var/lib/rightmoment/store.db"), "sqlite:/var/lib/rightmoment/store.db");
+}
+
 TEST(rightmoment_report, DemoOutcomesAreDeterministicAndShowEveryVerdict) {
   report::DemoOptions o;
   o.interactions = 4000;
