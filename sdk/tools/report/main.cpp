@@ -3,6 +3,7 @@
 //   rightmoment-report --demo-store URL [--seed N] [--interactions N] [--from RFC3339]
 // The first prints the plain-text summary on standard output and, with --out, writes the HTML page.
 // The second writes a synthetic outcome record (a week of calls with a 20% holdout) to try it on.
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <exception>
@@ -11,6 +12,7 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "plugin/core/event_time.hpp"
 #include "plugin/history/history_store.hpp"
@@ -22,14 +24,14 @@ namespace {
 
 namespace report = rightmoment::report;
 
-int usage(const std::string& problem = "") {
+int usage(const std::string& problem = "", bool asked = false) {
   if (!problem.empty()) std::cerr << "rightmoment-report: " << problem << "\n";
-  std::cerr << "usage:\n"
+  (asked ? std::cout : std::cerr) << "usage:\n"
                "  rightmoment-report --store URL --from RFC3339 --to RFC3339 [--out report.html] [--min-sample N]\n"
                "  rightmoment-report --demo-store URL [--seed N] [--interactions N] [--from RFC3339]\n"
                "URL: sqlite:PATH or postgresql://user:password@host/db\n"
                "Times are event time with an offset, e.g. 2026-11-16T00:00:00Z; the window is [from, to).\n";
-  return 2;
+  return asked ? 0 : 2;
 }
 
 // The SQLite file behind a store URL, or nullopt for PostgreSQL (same reading as open_history_store).
@@ -75,7 +77,7 @@ int main(int argc, char** argv) {
   report::DemoOptions demo;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--help" || a == "-h") return usage();
+    if (a == "--help" || a == "-h") return usage("", true);
     if (i + 1 >= argc) return usage(a.rfind("--", 0) == 0 ? a + " needs a value" : "unknown argument '" + a + "'");
     std::string v = argv[++i];
     if (a == "--store") store_url = v;

@@ -398,6 +398,9 @@ TEST(rightmoment_report_cli, WritesTheSummaryAndThePage) {
   EXPECT_NE(bad_time.out.find("--from must be an RFC 3339 time"), std::string::npos) << bad_time.out;
   CliRun backwards = run("--store " + url + " --from 2026-11-23T00:00:00Z --to 2026-11-22T00:00:00Z");
   EXPECT_EQ(backwards.status, 2);
+  CliRun help = run("--help");
+  EXPECT_EQ(help.status, 0);
+  EXPECT_NE(help.out.find("--demo-store"), std::string::npos) << help.out;
   CliRun no_window = run("--store " + url);
   EXPECT_EQ(no_window.status, 2);
   CliRun unreachable = run("--store postgresql://rm@127.0.0.1:1/rm --from 2026-11-22T00:00:00Z --to 2026-11-23T00:00:00Z");
