@@ -197,6 +197,18 @@ rm_status api_reload_rules(rm_plugin* plugin) {
   });
 }
 
+rm_status api_mint_agent_link(rm_plugin* plugin, const char* agent_id, size_t agent_id_len, uint32_t ttl_seconds,
+                              rm_write_fn write, void* ctx) {
+  return guarded("mint_agent_link", [&]() -> rm_status {
+    if (!plugin || !agent_id || !write) return fail(RM_ERR_INVALID_ARGUMENT, "mint_agent_link: plugin, agent_id or write is NULL");
+    std::string url;
+    rm_status status = to_status(plugin->runtime->mint_agent_link(std::string(agent_id, agent_id_len),
+                                                                  std::chrono::seconds(ttl_seconds), url));
+    if (status == RM_OK) write(ctx, url.data(), url.size());
+    return status;
+  });
+}
+
 const rm_api kApi = {
     sizeof(rm_api),
     RM_ABI_MAJOR,
@@ -213,6 +225,7 @@ const rm_api kApi = {
     api_read_status,
     api_import_history,
     api_reload_rules,
+    api_mint_agent_link,
 };
 
 }  // namespace

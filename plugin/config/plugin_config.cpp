@@ -4,6 +4,7 @@
 
 #include "plugin/config/config_reader.hpp"
 #include "plugin/config/transport_config_reader.hpp"
+#include "plugin/config/web_config_reader.hpp"
 
 namespace rightmoment {
 namespace fs = std::filesystem;
@@ -88,6 +89,7 @@ bool parse(const JsoncDocument& doc, const std::string& base_dir, PluginConfig& 
   r.read_bool("/outcome/store_transcripts", out.engine.store_transcripts);
 
   read_transport_config(r, base_dir, out.listeners, out.clients);
+  read_web_config(r, base_dir, out.popup, out.admin);
   return diags.size() == before;
 }
 

@@ -8,6 +8,7 @@
 #include "plugin/core/diagnostic.hpp"
 #include "plugin/engine/engine_options.hpp"
 #include "plugin/transport/transport_config.hpp"
+#include "plugin/web/web_config.hpp"
 
 namespace rightmoment {
 
@@ -33,6 +34,8 @@ struct PluginConfig {
   EngineOptions engine;
   std::vector<ListenerConfig> listeners;
   std::vector<ClientConfig> clients;
+  PopupConfig popup;  // the agent pop-up (off unless configured)
+  AdminConfig admin;  // /healthz, /readyz, /metrics (off unless configured)
 };
 
 // Reads and validates; every problem is a diagnostic naming file, line and key.

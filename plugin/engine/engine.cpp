@@ -638,6 +638,7 @@ void Engine::finish(Interaction& it, EventTimeMs ended_at) {
   outcomes_.append(std::move(o));
 
   for (const auto& raised : it.raised) prompt_owner_.erase(raised.prompt_id);
+  if (!it.agents.empty()) delivery_.interaction_ended(it.id);
   std::string id = it.id;
   parked_.erase(id);
   interactions_.erase(id);  // `it` is gone from here on

@@ -3,7 +3,16 @@
 namespace rightmoment {
 namespace {
 nlohmann::json histogram_json(const LatencyHistogram& h) {
-  return {{"count", h.count()},
+  // Cumulative counts at every bucket's upper bound (Prometheus "le"): the same buckets every time.
+  nlohmann::json buckets = nlohmann::json::array();
+  auto counts = h.counts();
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    cumulative += counts[i];
+    buckets.push_back({LatencyHistogram::bucket_upper_us(i), cumulative});
+  }
+  return {{"count", cumulative},
+          {"buckets", std::move(buckets)},
           {"sum_us", h.sum_us()},
           {"p50_us", h.quantile_us(0.50)},
           {"p99_us", h.quantile_us(0.99)},

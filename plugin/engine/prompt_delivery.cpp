@@ -14,6 +14,15 @@ PromptDelivery::~PromptDelivery() { stop(); }
 
 void PromptDelivery::add_listener(PromptListener listener) { listeners_.push_back(std::move(listener)); }
 
+void PromptDelivery::add_ended_listener(InteractionEndedListener listener) {
+  ended_listeners_.push_back(std::move(listener));
+}
+
+void PromptDelivery::interaction_ended(std::string interaction_id) {
+  if (ended_listeners_.empty()) return;
+  queue_.try_push(Item(Ended{std::move(interaction_id)}));  // full or closed (stopping): the cards stay until answered
+}
+
 void PromptDelivery::start() {
   if (thread_.joinable()) return;
   thread_ = std::thread([this] { run(); });
@@ -63,6 +72,13 @@ void PromptDelivery::run() {
       metrics_.event_to_prompt.record_us(us);
     } else if (auto* barrier = std::get_if<Barrier>(&*item)) {
       if (barrier->done) barrier->done();
+    } else if (auto* ended = std::get_if<Ended>(&*item)) {
+      for (const auto& listener : ended_listeners_) {
+        try {
+          listener(ended->interaction_id);
+        } catch (...) {
+        }
+      }
     }
   }
   t_on_delivery_thread = false;

@@ -25,6 +25,8 @@ struct DeliveredPrompt {
 };
 
 using PromptListener = std::function<void(const DeliveredPrompt&)>;
+// Told when an interaction ends, in order with its prompts (the pop-up clears its cards).
+using InteractionEndedListener = std::function<void(const std::string& interaction_id)>;
 
 class PromptDelivery {
  public:
@@ -35,12 +37,15 @@ class PromptDelivery {
 
   // Listeners are added before start(); each is called for every prompt, in order.
   void add_listener(PromptListener listener);
+  void add_ended_listener(InteractionEndedListener listener);
   void start();
   // Delivers what is queued, then joins the thread.
   void stop();
 
   // Queues a prompt; false when the queue is full (the prompt is dropped and counted).
   bool deliver(DeliveredPrompt prompt);
+  // Queues an interaction-ended notice behind that interaction's prompts (never refused for room).
+  void interaction_ended(std::string interaction_id);
   // Calls done() on the delivery thread after every prompt queued before it has been delivered.
   void barrier(std::function<void()> done);
 
@@ -51,12 +56,16 @@ class PromptDelivery {
   struct Barrier {
     std::function<void()> done;
   };
-  using Item = std::variant<DeliveredPrompt, Barrier>;
+  struct Ended {
+    std::string interaction_id;
+  };
+  using Item = std::variant<DeliveredPrompt, Barrier, Ended>;
   void run();
 
   EngineMetrics& metrics_;
   std::size_t limit_;
   std::vector<PromptListener> listeners_;
+  std::vector<InteractionEndedListener> ended_listeners_;
   BoundedQueue<Item> queue_;
   std::thread thread_;
 };

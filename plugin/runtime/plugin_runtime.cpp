@@ -15,6 +15,11 @@
 #include "plugin/history/caching_history_store.hpp"
 #include "plugin/history/history_importer.hpp"
 #include "plugin/transport/transport_service.hpp"
+#include "plugin/web/admin_routes.hpp"
+#include "plugin/web/agent_link.hpp"
+#include "plugin/web/http_server.hpp"
+#include "plugin/web/popup_hub.hpp"
+#include "plugin/web/popup_routes.hpp"
 
 namespace rightmoment {
 namespace {
@@ -89,6 +94,20 @@ std::unique_ptr<PluginRuntime> PluginRuntime::create(PluginConfig config, HostHo
     auto deliver = rt->hooks_.deliver_prompt;
     rt->delivery_->add_listener([deliver](const DeliveredPrompt& p) { deliver(p.json); });
   }
+  if (rt->config_.popup.enabled) {
+    rt->link_signer_ = std::make_shared<AgentLinkSigner>(rt->config_.popup.link_secret);
+    if (rt->config_.popup.link_secret.empty())
+      rt->log_->warn("pop-up: no link_secret configured; links are signed with a random key and die with this process");
+    PluginRuntime* self = rt.get();
+    rt->popup_hub_ = std::make_shared<PopupHub>(rt->config_.popup.hub, [self](const std::string& json) -> std::optional<std::string> {
+      RuntimeResult r = self->submit_feedback(json);
+      if (r.ok()) return std::nullopt;
+      return r.message;
+    });
+    auto hub = rt->popup_hub_;
+    rt->delivery_->add_listener([hub](const DeliveredPrompt& p) { hub->on_prompt(p.json, p.interaction_id, p.agent_id); });
+    rt->delivery_->add_ended_listener([hub](const std::string& id) { hub->on_interaction_ended(id); });
+  }
   rt->outcomes_ = std::make_unique<OutcomeWriter>(rt->store_, o.outcome_queue_limit, rt->metrics_, rt->log_);
   rt->lookup_ = std::make_unique<HistoryLookup>(rt->store_, o.default_region, o.store_workers, 4096, rt->metrics_, rt->log_);
   rt->engine_ = std::make_unique<Engine>(o, rt->rules_, rt->metrics_, *rt->delivery_, *rt->outcomes_, *rt->lookup_, rt->log_);
@@ -117,7 +136,18 @@ RuntimeResult PluginRuntime::start() {
     state_ = State::Stopped;
     return RuntimeResult::fail(RuntimeError::Unavailable, "start: " + error);
   }
+  if (!start_web(error)) {
+    transport_->stop();
+    engine_->stop(std::chrono::milliseconds(0));
+    lookup_->stop();
+    outcomes_->stop(std::chrono::milliseconds(1000));
+    delivery_->stop();
+    state_ = State::Stopped;
+    return RuntimeResult::fail(RuntimeError::Unavailable, "start: " + error);
+  }
   for (const auto& b : transport_->bound()) log_->info("listening {} {}", b.adapter, b.url);
+  if (popup_server_) log_->info("pop-up page at {}/agent (links from mint_agent_link)", popup_server_->base_url());
+  if (admin_server_) log_->info("admin endpoints at {}/healthz, /readyz, /metrics", admin_server_->base_url());
   state_ = State::Started;
   return RuntimeResult::success();
 }
@@ -130,11 +160,13 @@ RuntimeResult PluginRuntime::stop(std::chrono::milliseconds drain_timeout) {
   }
   auto deadline = std::chrono::steady_clock::now() + drain_timeout;
   transport_->stop();  // no new events
+  if (popup_server_) popup_server_->stop();  // pages reconnect to another host, or later
   engine_->stop(drain_timeout);
   lookup_->stop();
   delivery_->stop();  // delivers what is queued
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
   outcomes_->stop(std::max(left, std::chrono::milliseconds(500)));
+  if (admin_server_) admin_server_->stop();  // last: a scraper sees the drain
   state_ = State::Stopped;
   log_->info("stopped");
   log_->flush();
@@ -151,8 +183,11 @@ RuntimeResult PluginRuntime::submit_event(std::string_view json) {
     std::lock_guard lock(state_mutex_);
     if (state_ != State::Started) return RuntimeResult::fail(RuntimeError::State, "submit_event: the plugin is not started");
   }
-  if (!engine_->try_submit(std::move(std::get<CanonicalEvent>(parsed))))
+  auto& event = std::get<CanonicalEvent>(parsed);
+  std::string type = event.type == EventType::Unknown ? "unknown" : std::string(event_type_name(event.type));
+  if (!engine_->try_submit(std::move(event)))
     return RuntimeResult::fail(RuntimeError::Busy, "submit_event: the engine's inbox is full; try again shortly");
+  sdk_events_by_type_.add(type);
   return RuntimeResult::success();
 }
 
@@ -203,12 +238,10 @@ RuntimeResult PluginRuntime::drain(std::chrono::milliseconds timeout) {
 
 nlohmann::json PluginRuntime::status() const {
   nlohmann::json j;
-  {
-    std::lock_guard lock(state_mutex_);
-    j["state"] = state_ == State::Created ? "created" : state_ == State::Started ? "started" : "stopped";
-  }
+  State state = state_.load();
+  j["state"] = state == State::Created ? "created" : state == State::Started ? "started" : "stopped";
   j["instance_name"] = config_.instance_name;
-  j["abi"] = "1.0";
+  j["abi"] = "1.1";
   j["store"] = store_ ? std::string(store_->backend_name()) : "";
   {
     std::lock_guard lock(rules_mutex_);
@@ -219,7 +252,34 @@ nlohmann::json PluginRuntime::status() const {
   if (transport_)
     for (const auto& b : transport_->bound()) listeners.push_back({{"name", b.name}, {"adapter", b.adapter}, {"url", b.url}});
   j["listeners"] = std::move(listeners);
+  j["listeners_configured"] = config_.listeners.size();
   j["metrics"] = metrics_.to_json();
+  nlohmann::json transport = nlohmann::json::object();
+  if (transport_) {
+    TransportStats st = transport_->stats();
+    transport = {{"connections_open", st.connections_open},
+                 {"connections_accepted", st.connections_accepted},
+                 {"connections_refused", st.connections_refused},
+                 {"messages_in", st.messages_in},
+                 {"binary_frames_in", st.binary_frames_in},
+                 {"slow_consumers_disconnected", st.slow_consumers_disconnected},
+                 {"client_reconnects", st.client_reconnects},
+                 {"messages_by_adapter", st.messages_by_adapter},
+                 {"events_by_adapter", st.events_by_adapter}};
+  }
+  if (auto sdk = sdk_events_by_type_.snapshot(); !sdk.empty()) transport["events_by_adapter"]["sdk"] = sdk;
+  j["transport"] = std::move(transport);
+  if (popup_hub_) {
+    PopupHubStats ps = popup_hub_->stats();
+    j["popup"] = {{"url", popup_server_ ? popup_server_->base_url() : ""},
+                  {"pages_open", ps.pages_open},
+                  {"agents_with_cards", ps.agents_with_cards},
+                  {"cards_active", ps.cards_active},
+                  {"feedback_accepted", ps.feedback_accepted},
+                  {"feedback_refused", ps.feedback_refused},
+                  {"cards_evicted", ps.cards_evicted}};
+  }
+  if (admin_server_) j["admin"] = {{"url", admin_server_->base_url()}};
   return j;
 }
 
@@ -248,6 +308,50 @@ RuntimeResult PluginRuntime::reload_rules() {
     rules_ = *bundle;
   }
   engine_->swap_rules(std::move(*bundle));
+  return RuntimeResult::success();
+}
+
+bool PluginRuntime::start_web(std::string& error) {
+  if (config_.popup.enabled) {
+    auto routes = std::make_shared<PopupRoutes>(config_.popup, link_signer_, popup_hub_, log_);
+    popup_server_ = std::make_unique<HttpServer>(config_.popup.server, routes, log_);
+    if (!popup_server_->start(error)) {
+      popup_server_.reset();
+      return false;
+    }
+  }
+  if (config_.admin.enabled) {
+    admin_server_ = std::make_unique<HttpServer>(config_.admin.server, std::make_shared<AdminRoutes>([this] { return status(); }), log_);
+    if (!admin_server_->start(error)) {
+      admin_server_.reset();
+      stop_web();
+      return false;
+    }
+  }
+  return true;
+}
+
+void PluginRuntime::stop_web() {
+  if (popup_server_) popup_server_->stop();
+  if (admin_server_) admin_server_->stop();
+}
+
+RuntimeResult PluginRuntime::mint_agent_link(const std::string& agent_id, std::chrono::seconds ttl, std::string& url) const {
+  if (!config_.popup.enabled || !link_signer_)
+    return RuntimeResult::fail(RuntimeError::Config, "mint_agent_link: the pop-up is not configured (\"popup\" in the configuration)");
+  if (agent_id.empty() || agent_id.size() > 128)
+    return RuntimeResult::fail(RuntimeError::InvalidArgument, "mint_agent_link: agent_id must be 1..128 bytes");
+  std::string base = config_.popup.public_url;
+  if (base.empty()) {
+    std::lock_guard lock(state_mutex_);
+    if (!popup_server_ || state_ != State::Started)
+      return RuntimeResult::fail(RuntimeError::State,
+                                 "mint_agent_link: not started, so the page's address is not known yet (or set popup.public_url)");
+    base = popup_server_->base_url();
+  }
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  if (ttl.count() <= 0) ttl = config_.popup.link_ttl;
+  url = base + "/agent?" + link_signer_->query_for(agent_id, ttl);
   return RuntimeResult::success();
 }
 

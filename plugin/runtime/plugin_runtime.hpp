@@ -2,6 +2,7 @@
 // One plugin instance: the configuration, and every part it runs (store, rules, engine, transport,
 // delivery, outcome record), wired together. The C ABI (plugin/abi/) is a thin, exception-proof
 // layer over this class.
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -17,6 +18,9 @@
 namespace rightmoment {
 
 class TransportService;
+class HttpServer;
+class PopupHub;
+class AgentLinkSigner;
 
 struct HostHooks {
   std::function<void(spdlog::level::level_enum, std::string_view)> log;  // any thread
@@ -48,12 +52,16 @@ class PluginRuntime {
   nlohmann::json status() const;
   RuntimeResult import_history(const std::string& path, nlohmann::json& report);
   RuntimeResult reload_rules();
+  // A signed link to agent_id's pop-up page, valid for ttl (0: the configured link_ttl_s).
+  RuntimeResult mint_agent_link(const std::string& agent_id, std::chrono::seconds ttl, std::string& url) const;
 
   const PluginConfig& config() const { return config_; }
   EngineMetrics& metrics() { return metrics_; }
 
  private:
   PluginRuntime(PluginConfig config, HostHooks hooks);
+  bool start_web(std::string& error);
+  void stop_web();
 
   PluginConfig config_;
   HostHooks hooks_;
@@ -66,9 +74,17 @@ class PluginRuntime {
   std::unique_ptr<HistoryLookup> lookup_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<TransportService> transport_;
+  std::shared_ptr<const AgentLinkSigner> link_signer_;
+  std::shared_ptr<PopupHub> popup_hub_;
+  std::unique_ptr<HttpServer> popup_server_;
+  std::unique_ptr<HttpServer> admin_server_;
+  LabelledCounter sdk_events_by_type_;  // events submitted through the SDK (no WebSocket)
   mutable std::mutex state_mutex_;
   mutable std::mutex rules_mutex_;  // rules_ is replaced by reload_rules() while status() reads it
-  enum class State { Created, Started, Stopped } state_ = State::Created;
+  // Transitions happen under state_mutex_; status() reads it without the lock, because the admin
+  // endpoint calls status() on the web thread while stop() holds the lock and joins that thread.
+  enum class State { Created, Started, Stopped };
+  std::atomic<State> state_{State::Created};
 };
 
 // Loads lexicons and rules as the configuration names them; nullopt with diagnostics on any error.

@@ -274,6 +274,7 @@ class Connection {
   void pump() {
     while (!pending_.empty()) {
       if (auto* ev = std::get_if<CanonicalEvent>(&pending_.front())) {
+        std::string type = ev->type == EventType::Unknown ? "unknown" : std::string(event_type_name(ev->type));
         if (!impl_->sink.try_submit(std::move(*ev))) {
           retry_timer_.expires_after(std::chrono::milliseconds(2));
           retry_timer_.async_wait([self = self().shared_from_this()](beast::error_code ec) {
@@ -281,6 +282,7 @@ class Connection {
           });
           return;
         }
+        impl_->with_stats([&](TransportStats& st) { ++st.events_by_adapter[adapter_name_][type]; });
       } else {
         std::string id = std::get<SyncRequest>(pending_.front()).id;
         std::weak_ptr<Derived> weak = self().shared_from_this();

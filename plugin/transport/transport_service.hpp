@@ -25,6 +25,7 @@ struct TransportStats {
   std::uint64_t client_reconnects = 0;
   std::map<std::string, std::uint64_t> rejections_by_code;
   std::map<std::string, std::uint64_t> messages_by_adapter;
+  std::map<std::string, std::map<std::string, std::uint64_t>> events_by_adapter;  // adapter -> event type -> n
 };
 
 class TransportService {

@@ -11,7 +11,11 @@ const char* host_usage() {
          "  rightmoment-host --config FILE --history FILE.jsonl --replay EVENTS.jsonl [--speed N|max]\n"
          "  rightmoment-host --config FILE --check-config\n"
          "options:\n"
-         "  --plugin PATH   the plugin library to load (default: librightmoment.so beside this program)\n";
+         "  --plugin PATH   the plugin library to load (default: librightmoment.so beside this program)\n"
+         "  --agent-link AGENT   print 'popup AGENT URL' on stderr: a signed link to that agent's pop-up page\n"
+         "                       (the configuration needs a \"popup\" section); may be repeated\n"
+         "  --replay-delay S     wait S seconds before replaying (time to open the pop-up)\n"
+         "  --linger S           after a replay, keep serving S seconds (or until SIGINT/SIGTERM)\n";
 }
 
 std::optional<HostOptions> parse_host_options(int argc, char** argv, std::string& error) {
@@ -53,6 +57,21 @@ std::optional<HostOptions> parse_host_options(int argc, char** argv, std::string
         }
         o.speed = s;
       }
+    } else if (a == "--agent-link") {
+      auto v = value("--agent-link");
+      if (!v) return std::nullopt;
+      o.agent_links.push_back(*v);
+    } else if (a == "--replay-delay" || a == "--linger") {
+      std::string name(a);
+      auto v = value(name.c_str());
+      if (!v) return std::nullopt;
+      char* end = nullptr;
+      double s = std::strtod(v->c_str(), &end);
+      if (!end || *end != '\0' || !(s >= 0) || s > 86400) {
+        error = name + " must be a number of seconds from 0 to 86400, not '" + *v + "'";
+        return std::nullopt;
+      }
+      (a == "--linger" ? o.linger_s : o.replay_delay_s) = s;
     } else if (a == "--check-config") {
       o.check_config = true;
     } else if (a == "--plugin") {

@@ -2,6 +2,7 @@
 // The reference host's command line (shared/contract/host.md).
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace rightmoment::host {
 
@@ -13,6 +14,9 @@ struct HostOptions {
   bool check_config = false;
   std::string plugin_path;  // default: librightmoment.so beside the host's build
   bool help = false;
+  std::vector<std::string> agent_links;  // print a signed pop-up link for each of these agents
+  double replay_delay_s = 0;             // wait this long before replaying (time to open a pop-up)
+  double linger_s = 0;                   // keep serving this long after a replay (pop-ups stay up)
 };
 
 // Parses argv; on a usage error returns nullopt and sets error.

@@ -4,12 +4,14 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <climits>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <mutex>
 #include <string>
+#include <ctime>
 
 #include <nlohmann/json.hpp>
 #include <rightmoment/plugin.hpp>
@@ -75,6 +77,18 @@ int import_history(sdk::Plugin& plugin, const std::string& path) {
   return status == RM_OK ? 0 : 1;
 }
 
+// Waits up to `seconds` for SIGINT/SIGTERM (blocked in every thread); true when one came.
+bool wait_for_signal(const sigset_t& signals, double seconds) {
+  timespec timeout{};
+  timeout.tv_sec = static_cast<time_t>(seconds);
+  timeout.tv_nsec = static_cast<long>((seconds - static_cast<double>(timeout.tv_sec)) * 1e9);
+  for (;;) {
+    int sig = sigtimedwait(&signals, nullptr, &timeout);
+    if (sig > 0) return true;
+    if (errno != EINTR) return false;  // EAGAIN: the time is up
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -125,6 +139,10 @@ int main(int argc, char** argv) {
       std::lock_guard lock(g_out_mutex);
       for (const auto& l : listeners)
         std::fprintf(stderr, "listening %s %s\n", l.value("adapter", "").c_str(), l.value("url", "").c_str());
+      nlohmann::json status = nlohmann::json::parse(plugin.status_json(), nullptr, false);
+      if (status.is_object() && status.contains("admin")) std::fprintf(stderr, "admin %s\n", status["admin"].value("url", "").c_str());
+      for (const auto& agent : options.agent_links)
+        std::fprintf(stderr, "popup %s %s\n", agent.c_str(), plugin.mint_agent_link(agent).c_str());
       std::fflush(stderr);
     }
 
@@ -140,8 +158,16 @@ int main(int argc, char** argv) {
         plugin.stop(2000);
         return 1;
       }
+      if (options.replay_delay_s > 0 && wait_for_signal(signals, options.replay_delay_s)) {
+        plugin.stop(10000);
+        return 0;
+      }
       int rc = rightmoment::run_replay(url, *options.replay, options.speed, std::cerr);
       if (rc == 0) plugin.drain(60000);
+      if (rc == 0 && options.linger_s > 0) {
+        std::cerr << "rightmoment-host: replay done; serving for " << options.linger_s << " s more (Ctrl-C to stop)\n";
+        wait_for_signal(signals, options.linger_s);
+      }
       plugin.stop(10000);
       return rc == 0 ? 0 : 1;
     }

@@ -29,7 +29,7 @@ extern "C" {
 #endif
 
 #define RM_ABI_MAJOR 1
-#define RM_ABI_MINOR 0
+#define RM_ABI_MINOR 1
 
 #if defined(_WIN32)
 #define RM_EXPORT __declspec(dllexport)
@@ -176,6 +176,15 @@ typedef struct rm_api {
   rm_status (*reload_rules)(rm_plugin* plugin);
 
   /* --- minor 1 and later: append below this line --- */
+
+  /* Since 1.1 (check struct_size first). Writes to write(ctx, ...) the address of agent_id's pop-up
+   * page (docs/popup.md): the configured popup.public_url, or the bound address, with a link signed
+   * by HMAC-SHA256 that expires after ttl_seconds (0: the configured popup.link_ttl_s). The page and
+   * its WebSocket refuse a wrong or expired link. agent_id is UTF-8, 1..128 bytes, not NUL-terminated
+   * (agent_id_len). Returns RM_ERR_CONFIG when no "popup" is configured, RM_ERR_STATE before start()
+   * unless public_url is set. Thread: any, including from a callback. */
+  rm_status (*mint_agent_link)(rm_plugin* plugin, const char* agent_id, size_t agent_id_len, uint32_t ttl_seconds,
+                               rm_write_fn write, void* ctx);
 } rm_api;
 
 /* The one exported symbol. Returns the function table if this plugin implements host_abi_major

@@ -12,6 +12,7 @@
 
 #include <dlfcn.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -130,6 +131,15 @@ class Plugin {
     return out;
   }
   void reload_rules() { check(api_->reload_rules(plugin_)); }
+  // The signed address of an agent's pop-up page (ABI 1.1; throws Error with RM_ERR_VERSION on an
+  // older plugin).
+  std::string mint_agent_link(std::string_view agent_id, std::uint32_t ttl_seconds = 0) {
+    if (offsetof(rm_api, mint_agent_link) >= api_->struct_size)
+      throw Error(RM_ERR_VERSION, "mint_agent_link: this plugin implements ABI 1.0");
+    std::string out;
+    check(api_->mint_agent_link(plugin_, agent_id.data(), agent_id.size(), ttl_seconds, append_to_string, &out));
+    return out;
+  }
   std::string last_error() const { return api_->last_error(); }
   rm_plugin* handle() const noexcept { return plugin_; }
 

@@ -2,25 +2,55 @@
 
 #include <gtest/gtest.h>
 
-using namespace rightmoment;
+#include "tests/support/prometheus_text.hpp"
 
-TEST(WebPrometheus, RendersCountersGaugesLabelsAndSummaries) {
-    nlohmann::json s = {{"events_in", 5},
-                        {"active_interactions", 2},
-                        {"events_by_type", {{"call.started", 3}, {"we\"ird\\\n", 1}}},
-                        {"prompts_by_rule", {{"r1", 1}}},
-                        {"prompts_by_kind", {{"k1", 1}}},
-                        {"queue_depth", {{"inbox", 4}}},
-                        {"event_to_prompt_latency", {{"count", 2}, {"sum_us", 3000}, {"p50_us", 1000}}}};
-    const auto t = render_prometheus(s);
-    EXPECT_NE(t.find("# TYPE rightmoment_events_in_total counter\nrightmoment_events_in_total 5\n"), std::string::npos);
-    EXPECT_NE(t.find("# TYPE rightmoment_active_interactions gauge\nrightmoment_active_interactions 2\n"), std::string::npos);
-    EXPECT_NE(t.find("rightmoment_events_by_type_total{type=\"call.started\"} 3\n"), std::string::npos);
-    EXPECT_NE(t.find("rightmoment_events_by_type_total{type=\"we\\\"ird\\\\\\n\"} 1\n"), std::string::npos);
-    EXPECT_NE(t.find("rightmoment_prompts_by_rule_total{rule=\"r1\"} 1\n"), std::string::npos);
-    EXPECT_NE(t.find("rightmoment_prompts_by_kind_total{kind=\"k1\"} 1\n"), std::string::npos);
-    EXPECT_NE(t.find("rightmoment_queue_depth{queue=\"inbox\"} 4\n"), std::string::npos);
-    EXPECT_NE(t.find("rightmoment_event_to_prompt_latency_seconds{quantile=\"0.5\"} 0.001\n"), std::string::npos);
-    EXPECT_NE(t.find("rightmoment_event_to_prompt_latency_seconds_sum 0.003\n"), std::string::npos);
-    EXPECT_NE(t.find("rightmoment_event_to_prompt_latency_seconds_count 2\n"), std::string::npos);
+using namespace rightmoment;
+using rightmoment::testing::parse_prometheus_text;
+
+TEST(WebPrometheus, RendersTheStatusWithStableNamesThatAStrictParserAccepts) {
+  nlohmann::json status = {
+      {"state", "started"},
+      {"metrics",
+       {{"events_by_type", {{"utterance", 3}, {"we\"ird\\\n", 1}}},
+        {"active_interactions", 2},
+        {"prompts_by_rule", {{"frustration", 1}}},
+        {"prompts_by_kind", {{"opportunity", 1}}},
+        {"feedback_by_action", {{"accepted", 4}}},
+        {"store_reachable", true},
+        {"queue_depth", {{"inbox", 4}}},
+        {"event_to_prompt_latency", {{"count", 3}, {"sum_us", 3000}, {"buckets", {{1, 0}, {1000, 2}, {2000, 3}}}}}}},
+      {"transport", {{"connections_open", 5}, {"events_by_adapter", {{"generic", {{"utterance", 7}}}}}}},
+      {"popup", {{"pages_open", 1}}}};
+  auto parsed = parse_prometheus_text(render_prometheus(status));
+  EXPECT_EQ(parsed.value("rightmoment_up"), 1);
+  EXPECT_EQ(parsed.value("rightmoment_events_processed_total{type=\"utterance\"}"), 3);
+  EXPECT_EQ(parsed.value("rightmoment_events_processed_total{type=\"we\"ird\\\n\"}"), 1);
+  EXPECT_EQ(parsed.value("rightmoment_events_received_total{adapter=\"generic\",type=\"utterance\"}"), 7);
+  EXPECT_EQ(parsed.value("rightmoment_active_interactions"), 2);
+  EXPECT_EQ(parsed.value("rightmoment_connections_open{kind=\"events\"}"), 5);
+  EXPECT_EQ(parsed.value("rightmoment_connections_open{kind=\"popup\"}"), 1);
+  EXPECT_EQ(parsed.value("rightmoment_prompts_by_rule_total{rule=\"frustration\"}"), 1);
+  EXPECT_EQ(parsed.value("rightmoment_feedback_total{action=\"accepted\"}"), 4);
+  EXPECT_EQ(parsed.value("rightmoment_store_reachable"), 1);
+  EXPECT_EQ(parsed.value("rightmoment_queue_depth{queue=\"inbox\"}"), 4);
+  EXPECT_EQ(parsed.types.at("rightmoment_event_to_prompt_seconds"), "histogram");
+  EXPECT_EQ(parsed.value("rightmoment_event_to_prompt_seconds_bucket{le=\"0.001\"}"), 2);
+  EXPECT_EQ(parsed.value("rightmoment_event_to_prompt_seconds_bucket{le=\"+Inf\"}"), 3);
+  EXPECT_DOUBLE_EQ(parsed.value("rightmoment_event_to_prompt_seconds_sum"), 0.003);
+}
+
+TEST(WebPrometheus, AnEmptyOrStoppedStatusStillRendersValidText) {
+  auto parsed = parse_prometheus_text(render_prometheus(nlohmann::json::object()));
+  EXPECT_EQ(parsed.value("rightmoment_up", -1), 0);
+  EXPECT_EQ(parsed.value("rightmoment_event_to_prompt_seconds_count", -1), 0);
+  EXPECT_NO_THROW(parse_prometheus_text(render_prometheus(nlohmann::json::array())));
+}
+
+TEST(WebPrometheus, TheStrictParserRefusesBrokenText) {
+  EXPECT_THROW(parse_prometheus_text("x 1\n"), std::runtime_error);                                // no TYPE
+  EXPECT_THROW(parse_prometheus_text("# TYPE x counter\nx{a=b} 1\n"), std::runtime_error);         // unquoted
+  EXPECT_THROW(parse_prometheus_text("# TYPE x counter\nx one\n"), std::runtime_error);            // not a number
+  EXPECT_THROW(parse_prometheus_text("# TYPE x counter\n# TYPE x gauge\n"), std::runtime_error);   // twice
+  EXPECT_THROW(parse_prometheus_text("# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"+Inf\"} 1\nh_count 1\n"),
+               std::runtime_error);  // not cumulative
 }

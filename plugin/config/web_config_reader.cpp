@@ -1,0 +1,86 @@
+#include "plugin/config/web_config_reader.hpp"
+
+#include <cstdlib>
+
+#include "plugin/config/plugin_config.hpp"
+
+namespace rightmoment {
+namespace {
+
+void read_server(ConfigReader& r, const std::string& at, const std::string& base_dir, HttpServerConfig& s) {
+  r.read_string(at + "/address", s.address);
+  std::int64_t port = s.port;
+  r.read_int(at + "/port", port, 0, 65535);
+  s.port = static_cast<std::uint16_t>(port);
+  if (r.at(at + "/tls") && r.check_object(at + "/tls", {"cert_file", "key_file"})) {
+    TlsFiles tls;
+    r.read_string(at + "/tls/cert_file", tls.cert_file, true);
+    r.read_string(at + "/tls/key_file", tls.key_file, true);
+    tls.cert_file = resolve_config_path(base_dir, tls.cert_file);
+    tls.key_file = resolve_config_path(base_dir, tls.key_file);
+    s.tls = tls;
+  }
+  r.read_size(at + "/max_connections", s.max_connections, 1, 100'000);
+  std::int64_t idle = s.idle_timeout.count();
+  r.read_int(at + "/idle_timeout_s", idle, 5, 86400);
+  s.idle_timeout = std::chrono::seconds(idle);
+}
+
+bool is_origin(const std::string& s) {
+  return (s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0) && s.find('/', s.find("//") + 2) == std::string::npos;
+}
+
+}  // namespace
+
+void read_web_config(ConfigReader& r, const std::string& base_dir, PopupConfig& popup, AdminConfig& admin) {
+  popup = PopupConfig{};
+  admin = AdminConfig{};
+  popup.server.name = "pop-up";
+  admin.server.name = "admin";
+  if (r.at("/popup") &&
+      r.check_object("/popup", {"enabled", "address", "port", "tls", "max_connections", "idle_timeout_s", "public_url",
+                                "link_secret", "link_secret_env", "link_ttl_s", "allowed_origins", "frame_ancestors",
+                                "max_cards_per_agent", "max_pages_per_agent", "snooze_s"})) {
+    popup.enabled = true;
+    r.read_bool("/popup/enabled", popup.enabled);
+    read_server(r, "/popup", base_dir, popup.server);
+    r.read_string("/popup/public_url", popup.public_url);
+    if (!popup.public_url.empty() && popup.public_url.rfind("http://", 0) != 0 && popup.public_url.rfind("https://", 0) != 0)
+      r.error("/popup/public_url", "must start with http:// or https://");
+    r.read_string("/popup/link_secret", popup.link_secret);
+    std::string env;
+    r.read_string("/popup/link_secret_env", env);
+    if (!env.empty()) {
+      // The secret from the environment, so that it stays out of the file and every host shares it.
+      if (const char* v = std::getenv(env.c_str()); v && *v) popup.link_secret = v;
+      else r.error("/popup/link_secret_env", "the environment variable '" + env + "' is not set");
+    }
+    if (!popup.link_secret.empty() && popup.link_secret.size() < 16)
+      r.error("/popup/link_secret", "must be at least 16 characters (or empty: a random key per process)");
+    std::int64_t ttl = popup.link_ttl.count();
+    r.read_int("/popup/link_ttl_s", ttl, 60, 31 * 86400);
+    popup.link_ttl = std::chrono::seconds(ttl);
+    r.read_string_list("/popup/allowed_origins", popup.allowed_origins);
+    for (std::size_t i = 0; i < popup.allowed_origins.size(); ++i)
+      if (!is_origin(popup.allowed_origins[i]))
+        r.error("/popup/allowed_origins/" + std::to_string(i), "must be an origin such as https://desktop.example.com (no path)");
+    r.read_string_list("/popup/frame_ancestors", popup.frame_ancestors);
+    for (std::size_t i = 0; i < popup.frame_ancestors.size(); ++i) {
+      const auto& a = popup.frame_ancestors[i];
+      if (a != "'self'" && a != "'none'" && !is_origin(a))
+        r.error("/popup/frame_ancestors/" + std::to_string(i), "must be 'self', 'none' or an origin such as https://desktop.example.com");
+    }
+    r.read_size("/popup/max_cards_per_agent", popup.hub.max_cards_per_agent, 1, 10'000);
+    r.read_size("/popup/max_pages_per_agent", popup.hub.max_pages_per_agent, 1, 1'000);
+    std::int64_t snooze = popup.hub.snooze.count();
+    r.read_int("/popup/snooze_s", snooze, 5, 86400);
+    popup.hub.snooze = std::chrono::seconds(snooze);
+  }
+  if (r.at("/admin") && r.check_object("/admin", {"enabled", "address", "port", "tls", "max_connections", "idle_timeout_s"})) {
+    admin.enabled = true;
+    r.read_bool("/admin/enabled", admin.enabled);
+    read_server(r, "/admin", base_dir, admin.server);
+  }
+}
+
+}  // namespace rightmoment

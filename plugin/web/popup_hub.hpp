@@ -1,0 +1,87 @@
+#pragma once
+// The agent pop-up's state: for each agent, the cards (prompts) still active on their interactions,
+// and the pages they have open. Prompts arrive from the delivery thread; pages connect, answer and
+// go away on the web thread. A page that (re)connects gets every active card first, so a network
+// blip loses nothing; cards of an ended interaction are cleared on every page.
+//
+// Bounded: at most max_cards_per_agent cards per agent (the oldest goes first), max_pages_per_agent
+// open pages per agent, max_agents agents with cards.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "plugin/web/http_server.hpp"
+
+namespace rightmoment {
+
+struct PopupHubOptions {
+  std::size_t max_cards_per_agent = 64;
+  std::size_t max_pages_per_agent = 8;
+  std::size_t max_agents = 20000;
+  std::chrono::seconds snooze{120};  // a snoozed card comes back after this long (wall time, on the page)
+};
+
+struct PopupHubStats {
+  std::int64_t pages_open = 0;
+  std::int64_t agents_with_cards = 0;
+  std::int64_t cards_active = 0;
+  std::uint64_t feedback_accepted = 0;  // answers forwarded to the plugin
+  std::uint64_t feedback_refused = 0;   // malformed, or a prompt that is not this agent's
+  std::uint64_t cards_evicted = 0;      // over max_cards_per_agent
+};
+
+class PopupHub {
+ public:
+  // Hands an answer ({"type":"prompt.feedback",...} with the agent's id) to the plugin; returns an
+  // error message, or nullopt when it was taken. Called on the web thread: must not block.
+  using FeedbackSink = std::function<std::optional<std::string>(const std::string& feedback_json)>;
+
+  PopupHub(PopupHubOptions options, FeedbackSink feedback);
+
+  // A prompt as delivered (prompts.md). Prompts with no agent_id are not shown. Any thread.
+  void on_prompt(std::string_view prompt_json, const std::string& interaction_id, const std::string& agent_id);
+  // Clears that interaction's cards everywhere. Any thread.
+  void on_interaction_ended(const std::string& interaction_id);
+
+  // A page of agent_id opened its WebSocket: it gets a snapshot of the active cards, then live
+  // updates. Returns the handlers for the connection; refuses (nullopt) past max_pages_per_agent.
+  std::optional<WebSocketHandlers> attach(const std::string& agent_id, std::shared_ptr<WebSocketPeer> peer);
+
+  PopupHubStats stats() const;
+  // The active cards' prompt ids for an agent, oldest first (for tests and the status call).
+  std::vector<std::string> active_prompt_ids(const std::string& agent_id) const;
+
+ private:
+  struct Card {
+    std::string prompt_id;
+    std::string interaction_id;
+    std::string json;
+    std::int64_t snoozed_until_ms = 0;  // wall time; 0 when not snoozed
+  };
+  struct Agent {
+    std::vector<Card> cards;
+    std::map<std::uint64_t, std::shared_ptr<WebSocketPeer>> pages;
+  };
+
+  void on_page_message(const std::string& agent_id, std::uint64_t page_id, std::string_view text);
+  void detach(const std::string& agent_id, std::uint64_t page_id);
+  void broadcast(const Agent& agent, const std::string& message) const;
+  void forget_if_idle(const std::string& agent_id);
+  static std::string card_json(const Card& card);
+
+  PopupHubOptions options_;
+  FeedbackSink feedback_;
+  mutable std::mutex mutex_;
+  std::map<std::string, Agent> agents_;
+  std::uint64_t next_page_ = 1;
+  PopupHubStats stats_;
+};
+
+}  // namespace rightmoment

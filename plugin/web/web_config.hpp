@@ -1,0 +1,29 @@
+#pragma once
+// Settings of the plugin's web endpoints, read from the configuration's "popup" and "admin" sections
+// (plugin/config/web_config_reader.cpp; config/rightmoment.example.jsonc documents them).
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "plugin/web/http_server.hpp"
+#include "plugin/web/popup_hub.hpp"
+
+namespace rightmoment {
+
+struct PopupConfig {
+  bool enabled = false;
+  HttpServerConfig server;   // address, port, tls, limits
+  std::string public_url;    // the origin agents reach it at (behind a proxy); empty: the bound URL
+  std::string link_secret;   // HMAC key for agent links; empty: a random key per process
+  std::chrono::seconds link_ttl{12 * 3600};
+  std::vector<std::string> allowed_origins;  // further origins whose pages may open the WebSocket
+  std::vector<std::string> frame_ancestors;  // who may embed the page in a frame (CSP); empty: 'self'
+  PopupHubOptions hub;
+};
+
+struct AdminConfig {
+  bool enabled = false;
+  HttpServerConfig server;
+};
+
+}  // namespace rightmoment
