@@ -9,6 +9,8 @@ nlohmann::json histogram_json(const LatencyHistogram& h) {
   std::uint64_t cumulative = 0;
   for (std::size_t i = 0; i < counts.size(); ++i) {
     cumulative += counts[i];
+    // The lowest buckets round to the same microsecond: one "le" each, with the higher count.
+    if (i + 1 < counts.size() && LatencyHistogram::bucket_upper_us(i + 1) == LatencyHistogram::bucket_upper_us(i)) continue;
     buckets.push_back({LatencyHistogram::bucket_upper_us(i), cumulative});
   }
   return {{"count", cumulative},

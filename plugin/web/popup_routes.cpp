@@ -116,6 +116,12 @@ HttpResponse PopupRoutes::handle(const HttpRequest& request) {
     res.headers.emplace_back("Cache-Control", "no-cache");
     return res;
   }
+  if (request.path == "/favicon.ico") {
+    HttpResponse res;
+    res.status = 301;
+    res.headers.emplace_back("Location", "/assets/icon.svg");
+    return res;
+  }
   if (request.path == "/") return HttpResponse::text(404, "RightMoment pop-up: open the link your agent desktop gives you.\n");
   return HttpResponse::text(404, "not found\n");
 }
