@@ -199,7 +199,7 @@ void Engine::periodic(Clock::time_point now) {
   for (const auto& id : expired) {
     Interaction& it = *interactions_.at(id);
     metrics_.lookup_budget_exceeded.fetch_add(1);
-    log_->warn("interaction {}: history lookup exceeded its {} ms budget; screen pop without history", id,
+    log_->warn("[interaction_id={}] history lookup exceeded its {} ms budget; screen pop without history", id,
                options_.lookup_budget_ms);
     it.caller = CallerView{};
     it.caller.unavailable = true;
@@ -286,6 +286,7 @@ Interaction& Engine::interaction_for(const CanonicalEvent& ev) {
   interactions_.emplace(ev.interaction_id, std::move(it));
   metrics_.interactions_started.fetch_add(1);
   metrics_.active_interactions.store(static_cast<std::int64_t>(interactions_.size()));
+  log_->debug("[interaction_id={}] interaction started{}", ref.id, ref.held_out ? " (holdout: prompts recorded, not shown)" : "");
   return ref;
 }
 
@@ -561,7 +562,7 @@ void Engine::deliver(const Interaction& it, const PromptJson& json, const std::s
                      Clock::time_point arrived) {
   DeliveredPrompt p{json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), it.id, agent_id, arrived};
   if (!delivery_.deliver(std::move(p)))
-    log_->warn("interaction {}: prompt {} dropped: the host is not taking prompts fast enough", it.id,
+    log_->warn("[interaction_id={} prompt_id={}] prompt dropped: the host is not taking prompts fast enough", it.id,
                json.value("prompt_id", ""));
 }
 
@@ -639,6 +640,7 @@ void Engine::finish(Interaction& it, EventTimeMs ended_at) {
 
   for (const auto& raised : it.raised) prompt_owner_.erase(raised.prompt_id);
   if (!it.agents.empty()) delivery_.interaction_ended(it.id);
+  log_->debug("[interaction_id={}] interaction ended: {} prompts, {} holds", it.id, it.new_prompts, it.hold_count);
   std::string id = it.id;
   parked_.erase(id);
   interactions_.erase(id);  // `it` is gone from here on

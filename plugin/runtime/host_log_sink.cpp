@@ -1,6 +1,6 @@
 #include "plugin/runtime/host_log_sink.hpp"
 
-#include <nlohmann/json.hpp>
+#include "plugin/runtime/log_fields.hpp"
 
 namespace rightmoment {
 
@@ -10,8 +10,8 @@ void HostLogSink::sink_it_(const spdlog::details::log_msg& msg) {
   std::string_view name(msg.logger_name.data(), msg.logger_name.size());
   std::string line;
   if (json_) {
-    nlohmann::json j{{"level", spdlog::level::to_string_view(msg.level).data()}, {"logger", name}, {"msg", payload}};
-    line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    auto level = spdlog::level::to_string_view(msg.level);
+    line = json_log_line(std::string_view(level.data(), level.size()), name, payload);
   } else {
     line.reserve(name.size() + payload.size() + 2);
     line.append(name).append(": ").append(payload);

@@ -11,6 +11,7 @@
 
 #include "plugin/core/event_parser.hpp"
 #include "plugin/runtime/host_log_sink.hpp"
+#include "plugin/runtime/log_fields.hpp"
 #include "plugin/runtime/masking_sink.hpp"
 #include "plugin/history/caching_history_store.hpp"
 #include "plugin/history/history_importer.hpp"
@@ -29,8 +30,7 @@ std::atomic<std::uint64_t> g_instance_counter{0};
 std::shared_ptr<spdlog::logger> make_logger(const PluginConfig& config, const HostHooks& hooks) {
   std::vector<spdlog::sink_ptr> sinks;
   bool json = config.log.format == "json";
-  const char* pattern = json ? R"({"ts":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","logger":"%n","msg":%v})"
-                             : "%Y-%m-%dT%H:%M:%S.%e %l %n: %v";
+  const char* pattern = "%Y-%m-%dT%H:%M:%S.%e %l %n: %v";
   if (config.log.to_host && hooks.log) sinks.push_back(std::make_shared<HostLogSink>(hooks.log, json));
   if (config.log.to_stderr) {
     auto s = std::make_shared<spdlog::sinks::stderr_sink_mt>();
@@ -41,8 +41,11 @@ std::shared_ptr<spdlog::logger> make_logger(const PluginConfig& config, const Ho
                                                                            config.log.file_max_files));
   }
   if (config.log.to_syslog) sinks.push_back(std::make_shared<spdlog::sinks::syslog_sink_mt>("rightmoment", 0, LOG_USER, true));
-  for (auto& s : sinks)
-    if (!std::dynamic_pointer_cast<HostLogSink>(s)) s->set_pattern(pattern);
+  for (auto& s : sinks) {
+    if (std::dynamic_pointer_cast<HostLogSink>(s)) continue;
+    if (json) s->set_formatter(std::make_unique<JsonLogFormatter>());
+    else s->set_pattern(pattern);
+  }
   // Not registered globally: several instances may live in one process and the host owns spdlog's
   // registry. Every line is masked for personal data before any sink sees it.
   auto logger = std::make_shared<spdlog::logger>(config.instance_name + "#" + std::to_string(++g_instance_counter),

@@ -238,7 +238,7 @@ class Connection {
     if (queue_.size() >= write_queue_limit_) {
       // A consumer that cannot keep up is disconnected, never buffered without bound.
       impl_->with_stats([](TransportStats& st) { ++st.slow_consumers_disconnected; });
-      impl_->log->warn("{}: a peer stopped reading its replies ({} queued); disconnecting it", adapter_name_, queue_.size());
+      impl_->log->warn("[adapter={}] a peer stopped reading its replies ({} queued); disconnecting it", adapter_name_, queue_.size());
       force_close();
       return;
     }
@@ -258,14 +258,14 @@ class Connection {
       impl_->sink.count_rejection(adapter_name_, r.code);
       impl_->with_stats([&](TransportStats& st) { ++st.rejections_by_code[r.code]; });
       // Never the message text in logs: it may carry what a customer said.
-      impl_->log->warn("{}: refused a message ({}): {}", adapter_name_, r.code, r.message.substr(0, 200));
+      impl_->log->warn("[adapter={} code={}] refused a message: {}", adapter_name_, r.code, r.message.substr(0, 200));
       send(error_reply(r));
     }
     for (auto& ev : out.events) pending_.emplace_back(std::move(ev));
     if (out.sync_id) pending_.emplace_back(SyncRequest{*out.sync_id});
     if (out.close) {
       close_after_pending_ = true;
-      if (out.close_reason) impl_->log->warn("{}: closing a connection: {}", adapter_name_, *out.close_reason);
+      if (out.close_reason) impl_->log->warn("[adapter={}] closing a connection: {}", adapter_name_, *out.close_reason);
     }
     pump();
   }
@@ -321,7 +321,7 @@ class Connection {
     closing_ = true;
     retry_timer_.cancel();
     if (!is_normal_close(ec) && ec != websocket::error::message_too_big)
-      impl_->log->info("{}: connection closed: {}", adapter_name_, ec.message());
+      impl_->log->info("[adapter={}] connection closed: {}", adapter_name_, ec.message());
     if (open_) {
       AdapterOutput out;
       adapter_->on_close(wall_now_ms(), out);
@@ -464,7 +464,7 @@ class ServerSession : public Connection<NextLayer, ServerSession<NextLayer>>,
 
   void impl_log_refusal(const char* why) {
     this->impl_->with_stats([](TransportStats& st) { ++st.connections_refused; });
-    this->impl_->log->warn("{}: refused a connection from {}: {}", cfg_.name, remote_, why);
+    this->impl_->log->warn("[listener={}] refused a connection from {}: {}", cfg_.name, remote_, why);
   }
 
   void refuse(const http::request<http::string_body>& req, http::status status, std::string body) {
@@ -560,7 +560,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
       impl_->with_stats([&](TransportStats& st) { open = st.connections_open; });
       if (open >= static_cast<std::int64_t>(cfg_.max_connections)) {
         impl_->with_stats([](TransportStats& st) { ++st.connections_refused; });
-        impl_->log->warn("{}: refused a connection from {}: {} connections already open", cfg_.name, remote, open);
+        impl_->log->warn("[listener={}] refused a connection from {}: {} connections already open", cfg_.name, remote, open);
         socket.close(ignored);
       } else if (tls_) {
         std::make_shared<ServerSession<beast::ssl_stream<beast::tcp_stream>>>(impl_, cfg_, remote, std::move(socket), *tls_)
