@@ -1,7 +1,9 @@
 #include "adapters/events/amazon_connect/amazon_connect_adapter.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <set>
+#include <unordered_set>
 #include <unordered_map>
 
 #include "adapters/events/vendor_json.hpp"
@@ -64,6 +66,7 @@ class AmazonConnectAdapter final : public EventAdapter {
       out.rejections.push_back(EventRejection{"missing_field", "a contact event needs detail.contactId", std::nullopt});
       return;
     }
+    track(contact);
     if (!seen_.insert(contact + "/" + type).second) {
       ++out.ignored;  // a duplicate delivery
       return;
@@ -121,6 +124,7 @@ class AmazonConnectAdapter final : public EventAdapter {
       out.rejections.push_back(EventRejection{"missing_field", "a Contact Lens message needs ContactId", std::nullopt});
       return;
     }
+    track(contact);
     auto start = contact_start_.find(contact);
     EventTimeMs base = start != contact_start_.end() ? start->second : contact_start_.emplace(contact, wall_now).first->second;
     auto segments = vendor::field(doc, "Segments");
@@ -160,10 +164,30 @@ class AmazonConnectAdapter final : public EventAdapter {
     }
   }
 
+  // A forwarder connection lives for weeks: what we remember per contact (duplicates, start time)
+  // is kept for the most recent kTrackedContacts contacts only, the oldest forgotten first. A
+  // duplicate of a forgotten contact's event gets through here; the engine drops it by event id
+  // (or as late, for an ended interaction).
+  static constexpr std::size_t kTrackedContacts = 10000;
+  void track(const std::string& contact) {
+    if (!tracked_.insert(contact).second) return;
+    order_.push_back(contact);
+    if (order_.size() <= kTrackedContacts) return;
+    const std::string old = std::move(order_.front());
+    order_.pop_front();
+    tracked_.erase(old);
+    seen_.erase(seen_.lower_bound(old + "/"), seen_.lower_bound(old + "0"));  // '0' follows '/'
+    started_.erase(old);
+    ended_.erase(old);
+    contact_start_.erase(old);
+  }
+
   AdapterOptions options_;
   simdjson::dom::parser parser_;
   std::set<std::string> seen_, started_, ended_;
   std::unordered_map<std::string, EventTimeMs> contact_start_;
+  std::unordered_set<std::string> tracked_;
+  std::deque<std::string> order_;
 };
 
 }  // namespace

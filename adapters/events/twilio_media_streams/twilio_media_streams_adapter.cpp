@@ -63,6 +63,10 @@ class TwilioMediaStreamsAdapter final : public EventAdapter {
     if (*event == "dtmf") {
       CanonicalEvent ev = vendor::make_event(vendor::clip_id("tw-dtmf-" + seq), EventType::Dtmf, vendor::clip_id(call_sid_), wall_now);
       ev.digits = vendor::text(vendor::path(doc, {"dtmf", "digit"})).value_or("");
+      if (ev.digits.empty() || ev.digits.size() > 32) {
+        out.rejections.push_back(EventRejection{"invalid_field", "a dtmf event needs dtmf.digit (1..32 characters)", std::nullopt});
+        return;
+      }
       out.events.push_back(std::move(ev));
       return;
     }

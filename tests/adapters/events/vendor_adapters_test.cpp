@@ -184,5 +184,39 @@ TEST(AdapterRegistry, KnowsEveryAdapterByName) {
   EXPECT_FALSE(make_event_adapter("fax-machine", {}));
 }
 
+// Found in review: a long-lived forwarder connection remembered every contact it ever saw.
+TEST(AmazonConnect, ALongLivedConnectionRemembersOnlyRecentContacts) {
+  auto a = make_event_adapter("amazon-connect", AdapterOptions{});
+  ASSERT_TRUE(a);
+  auto initiated = [](int i) {
+    return R"({"detail-type":"Amazon Connect Contact Event","time":"2026-11-22T10:00:00Z","detail":{"eventType":"INITIATED","contactId":"c-)" +
+           std::to_string(i) + R"(","channel":"VOICE"}})";
+  };
+  AdapterOutput out;
+  for (int i = 0; i <= 10000; ++i) a->on_text(initiated(i), kWall, out);
+  EXPECT_EQ(out.events.size(), 10001u);
+  AdapterOutput again;
+  a->on_text(initiated(10000), kWall, again);  // recent: still a duplicate
+  EXPECT_TRUE(again.events.empty());
+  a->on_text(initiated(0), kWall, again);  // the oldest was forgotten (the engine dedupes by event id)
+  EXPECT_EQ(again.events.size(), 1u);
+}
+
+TEST(TwilioMediaStreams, ADtmfEventWithoutADigitIsRefused) {
+  auto a = make_event_adapter("twilio-media-streams", AdapterOptions{});
+  ASSERT_TRUE(a);
+  AdapterOutput out;
+  a->on_text(R"({"event":"start","sequenceNumber":"1","start":{"callSid":"CA9","streamSid":"MZ9","customParameters":{}},"streamSid":"MZ9"})",
+             kWall, out);
+  std::size_t before = out.events.size();
+  a->on_text(R"({"event":"dtmf","sequenceNumber":"2","dtmf":{"track":"inbound_track","digit":""},"streamSid":"MZ9"})", kWall, out);
+  a->on_text(R"({"event":"dtmf","sequenceNumber":"3","streamSid":"MZ9"})", kWall, out);
+  EXPECT_EQ(out.events.size(), before);
+  EXPECT_EQ(out.rejections.size(), 2u);
+  a->on_text(R"({"event":"dtmf","sequenceNumber":"4","dtmf":{"track":"inbound_track","digit":"7"},"streamSid":"MZ9"})", kWall, out);
+  ASSERT_EQ(out.events.size(), before + 1);
+  EXPECT_EQ(out.events.back().digits, "7");
+}
+
 }  // namespace
 }  // namespace rightmoment
