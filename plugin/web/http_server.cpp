@@ -75,6 +75,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::thread thread;
   std::string url;
   std::atomic<bool> stopping{false};
+  std::atomic<bool> loop_done{false};
 
   mutable std::mutex mutex;
   HttpServerStats stats;
@@ -372,6 +373,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
         impl_->with_stats([](HttpServerStats& s) { ++s.refused; });
         return write(decision.refusal ? *decision.refusal : HttpResponse::text(403, "refused\n"), req.version(), false);
       }
+      // The WebSocket session takes the stream and registers its own closer.
+      impl_->remove_closer(closer_id_);
+      closer_id_ = 0;
       auto ws = std::make_shared<WsSession<Stream>>(impl_, std::move(stream_));
       ws->accept(std::move(req), std::move(decision.on_open));
       return;
@@ -500,6 +504,7 @@ bool HttpServer::start(std::string& error) {
     for (;;) {
       try {
         impl->ioc.run();
+        impl->loop_done = true;
         return;
       } catch (const std::exception& e) {
         // A handler threw: log it and keep serving rather than take the plugin down.
@@ -523,16 +528,15 @@ void HttpServer::stop() {
     for (auto& [id, c] : impl_->closers) closers.push_back(c);
   }
   for (auto& c : closers) c();
-  // Sessions finish their close handshakes briefly; then the loop is stopped regardless.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  while (std::chrono::steady_clock::now() < deadline) {
-    {
-      std::lock_guard lock(impl_->mutex);
-      if (impl_->stats.connections_open == 0 && impl_->stats.websockets_open == 0) break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  // Every connection and the acceptor are closing: the loop ends by itself once their handlers have
+  // run (so every session is freed). Whatever is still stuck after 3 s is stopped hard.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (!impl_->loop_done && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  if (!impl_->loop_done) {
+    impl_->log->warn("{}: connections still open after 3 s; stopping its loop", impl_->cfg.name);
+    impl_->ioc.stop();
   }
-  impl_->ioc.stop();
   impl_->thread.join();
 }
 
