@@ -106,6 +106,6 @@ print(f"| {'figure':<{w}} | {'measured':<{fw}} | {'target':<12} | met |")
 print(f"|{'-' * (w + 2)}|{'-' * (fw + 2)}|{'-' * 14}|-----|")
 for what, fig, target, met in rows:
     print(f"| {what:<{w}} | {fig:<{fw}} | {target:<12} | {met:<3} |")
-load = (rate_run or max_run or {}).get("load_average_after")
-if load:
-    print(f"\nload average after the load runs: {load} (2 cores; figures include whatever else ran)")
+loads = [f"{r['load_average_after']} after the {'max' if r['rate'] == 'max' else 'rate'} run" for r in loadgen if r.get("load_average_after")]
+if loads:
+    print(f"\nload average (1, 5, 15 min): {'; '.join(loads)}. Wall-clock figures include whatever else ran on the machine.")

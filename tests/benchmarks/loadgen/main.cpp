@@ -300,6 +300,8 @@ int run_plugin(const Options& o, json& out) {
   lg::LatencySamples live, pops;
   std::atomic<std::uint64_t> prompts{0};
   std::atomic<int> delivery_tid{0};
+  std::atomic<std::uint64_t> screen_pops{0};  // over the whole run, window or not
+  std::atomic<std::uint64_t> warnings{0};     // plugin log lines at warn or above
   json metrics;
   Window w;
   lg::DriverCounters counters;
@@ -313,11 +315,12 @@ int run_plugin(const Options& o, json& out) {
       std::int64_t sent = lg::send_time_of_event_id(lg::json_string_field(p, "\"trigger_event_id\":\""));
       bool pop = lg::json_string_field(p, "\"kind\":\"") == "screen_pop";
       if (sent > 0) (pop ? pops : live).record(sent, t);
+      if (pop) screen_pops.fetch_add(1, std::memory_order_relaxed);
       if (prompts.fetch_add(1, std::memory_order_relaxed) == 0) delivery_tid = static_cast<int>(::gettid());
     };
-    cb.on_log = [](rm_log_level level, std::string_view line) {
-      if (level >= RM_LOG_WARN && line.find("without authentication") == std::string_view::npos)
-        std::cerr << "plugin: " << line << "\n";
+    cb.on_log = [&warnings](rm_log_level level, std::string_view line) {
+      if (level < RM_LOG_WARN || line.find("without authentication") != std::string_view::npos) return;
+      if (warnings.fetch_add(1) < 5) std::cerr << "plugin: " << line << "\n";  // the first few; then counted
     };
     rightmoment::sdk::Plugin plugin(lib, rightmoment::sdk::ConfigText{plugin_config(o, store)}, cb);
     plugin.start();
@@ -359,6 +362,8 @@ int run_plugin(const Options& o, json& out) {
   out["latency_what"] = "trigger event sent -> live prompt in the host callback";
   out["screen_pop"] = summary_json(pops.summary());
   out["prompts_received"] = prompts.load();
+  out["plugin_warnings"] = warnings.load();
+  if (warnings > 5) std::cerr << "plugin: " << warnings - 5 << " more warnings\n";
   out["plugin_metrics"] = {{"events_in", metrics["events_in"]},
                            {"prompts_delivered", metrics["prompts_delivered"]},
                            {"prompts_dropped", metrics["prompts_dropped"]},
@@ -368,7 +373,7 @@ int run_plugin(const Options& o, json& out) {
                            {"lookup_budget_exceeded", metrics["lookup_budget_exceeded"]},
                            {"event_to_prompt_latency", metrics["event_to_prompt_latency"]},
                            {"store_lookup_latency", metrics["store_lookup_latency"]}};
-  if (out["events"].get<std::uint64_t>() == 0 || pops.summary().count == 0) {
+  if (out["events"].get<std::uint64_t>() == 0 || screen_pops.load() == 0) {
     std::cerr << "loadgen (plugin): no events or no screen pops measured: the harness is broken\n";
     return 2;
   }
@@ -466,6 +471,8 @@ void print_table(const Options& o, const json& sink, const json& rm) {
   row("RSS per interaction, RightMoment's own (KiB)", "", fmt(rk - sk, 1), "");
   row("prompts delivered / dropped", "",
       std::to_string(pm.value("prompts_delivered", 0)) + " / " + std::to_string(pm.value("prompts_dropped", 0)), "");
+  row("screen pops past the lookup budget (history unavailable)", "",
+      std::to_string(pm.value("lookup_budget_exceeded", 0)), "");
   row("error replies", std::to_string(sink.value("error_replies", 0)), std::to_string(rm.value("error_replies", 0)), "");
   auto threads = [](const json& j) {
     std::string s;
