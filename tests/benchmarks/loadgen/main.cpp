@@ -437,10 +437,10 @@ void print_table(const Options& o, const json& sink, const json& rm) {
             << " cores, load average " << load_average() << " after the runs\n\n";
   auto lat = [](const json& j, const char* k) { return j.contains(k) ? j[k].get<double>() : 0.0; };
   auto row = [](const std::string& name, const std::string& a, const std::string& b, const std::string& r) {
-    std::printf("| %-52s | %14s | %14s | %12s |\n", name.c_str(), a.c_str(), b.c_str(), r.c_str());
+    std::printf("| %-58s | %14s | %14s | %12s |\n", name.c_str(), a.c_str(), b.c_str(), r.c_str());
   };
   row("figure", "bare sink", "RightMoment", "RM vs sink");
-  std::printf("|%s|%s|%s|%s|\n", std::string(54, '-').c_str(), std::string(16, '-').c_str(), std::string(16, '-').c_str(),
+  std::printf("|%s|%s|%s|%s|\n", std::string(60, '-').c_str(), std::string(16, '-').c_str(), std::string(16, '-').c_str(),
               std::string(14, '-').c_str());
   double se = sink.value("events_per_s", 0.0), re = rm.value("events_per_s", 0.0);
   row("events/s received, sustained", fmt(se), fmt(re), se > 0 ? fmt(100.0 * re / se, 1) + " %" : "-");
