@@ -161,23 +161,31 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
  public:
   WsSession(ImplPtr impl, Stream stream) : impl_(std::move(impl)), ws_(std::move(stream)) {}
 
+  // Holds the session and the server weakly, and never an executor: a peer kept by a route after
+  // the server is gone must not touch its io_context.
   class Peer : public WebSocketPeer {
    public:
-    explicit Peer(std::weak_ptr<WsSession> s, net::any_io_executor ex) : session_(std::move(s)), ex_(std::move(ex)) {}
+    Peer(std::weak_ptr<WsSession> s, std::weak_ptr<HttpServer::Impl> server) : session_(std::move(s)), server_(std::move(server)) {}
     void send(std::string text) override {
-      net::post(ex_, [w = session_, t = std::move(text)]() mutable {
-        if (auto s = w.lock()) s->queue_send(std::move(t));
-      });
+      post([t = std::move(text)](WsSession& s) mutable { s.queue_send(std::move(t)); });
     }
     void close() override {
-      net::post(ex_, [w = session_] {
-        if (auto s = w.lock()) s->begin_close();
-      });
+      post([](WsSession& s) { s.begin_close(); });
     }
 
    private:
+    template <typename F>
+    void post(F&& f) {
+      auto server = server_.lock();  // keeps the io_context alive while we post to it
+      if (!server) return;
+      auto session = session_.lock();
+      if (!session) return;
+      net::post(session->ws_.get_executor(), [w = session_, f = std::forward<F>(f)]() mutable {
+        if (auto s = w.lock()) f(*s);
+      });
+    }
     std::weak_ptr<WsSession> session_;
-    net::any_io_executor ex_;
+    std::weak_ptr<HttpServer::Impl> server_;
   };
 
   void accept(http::request<http::string_body> req, std::function<WebSocketHandlers(std::shared_ptr<WebSocketPeer>)> on_open) {
@@ -232,7 +240,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
         if (auto s = w.lock()) s->force_close();
       });
     });
-    handlers_ = on_open_(std::make_shared<Peer>(this->weak_from_this(), ws_.get_executor()));
+    handlers_ = on_open_(std::make_shared<Peer>(this->weak_from_this(), impl_));
     on_open_ = nullptr;
     do_read();
   }
@@ -533,11 +541,17 @@ void HttpServer::stop() {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
   while (!impl_->loop_done && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  if (!impl_->loop_done) {
+  bool hard = !impl_->loop_done;
+  if (hard) {
     impl_->log->warn("{}: connections still open after 3 s; stopping its loop", impl_->cfg.name);
     impl_->ioc.stop();
   }
   impl_->thread.join();
+  if (hard) {
+    // Queued handlers hold their sessions, which hold this server's state: run them out.
+    impl_->ioc.restart();
+    impl_->ioc.run_for(std::chrono::milliseconds(200));
+  }
 }
 
 std::string HttpServer::base_url() const { return impl_->url; }

@@ -1,0 +1,49 @@
+// Any bytes as what a browser page can send the pop-up (a WebSocket message, a query string), as a
+// log message, and as a status object for /metrics: answers or refusals, never a crash; an answer
+// is forwarded only for a card the agent really has.
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "plugin/runtime/log_fields.hpp"
+#include "plugin/web/http_server.hpp"
+#include "plugin/web/popup_hub.hpp"
+#include "plugin/web/prometheus.hpp"
+
+namespace {
+struct NullPage : rightmoment::WebSocketPeer {
+  void send(std::string) override {}
+  void close() override {}
+};
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  std::string input(reinterpret_cast<const char*>(data), size);
+  int forwarded = 0;
+  rightmoment::PopupHub* self = nullptr;
+  rightmoment::PopupHub hub({}, [&](const std::string& json) -> std::optional<std::string> {
+    auto j = nlohmann::json::parse(json);
+    auto mine = self->active_prompt_ids("ruth");
+    bool own = std::find(mine.begin(), mine.end(), j["prompt_id"].get<std::string>()) != mine.end();
+    if (j["agent_id"] != "ruth" || !own) __builtin_trap();  // only Ruth's own cards, as Ruth
+    ++forwarded;
+    return std::nullopt;
+  });
+  self = &hub;
+  hub.on_prompt(R"({"prompt_id":"p1","kind":"opportunity","interaction_id":"c1"})", "c1", "ruth");
+  hub.on_prompt(R"({"prompt_id":"p2","kind":"opportunity","interaction_id":"c1"})", "c1", "omar");
+  hub.on_prompt(input, "c1", "ruth");  // our own JSON in real life; must not crash on anything
+  auto handlers = hub.attach("ruth", std::make_shared<NullPage>());
+  if (handlers) {
+    handlers->on_message(input);
+    handlers->on_closed();
+  }
+  (void)rightmoment::percent_decode(input);
+  (void)rightmoment::json_log_line("info", "fuzz", input);
+  nlohmann::json status = nlohmann::json::parse(input, nullptr, false);
+  if (!status.is_discarded()) (void)rightmoment::render_prometheus(status);
+  return forwarded > 1 ? (__builtin_trap(), 0) : 0;
+}
