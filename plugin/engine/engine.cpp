@@ -638,7 +638,16 @@ void Engine::finish(Interaction& it, EventTimeMs ended_at) {
   if (options_.store_transcripts && !it.transcript.empty()) o.transcript = it.transcript;
   outcomes_.append(std::move(o));
 
-  for (const auto& raised : it.raised) prompt_owner_.erase(raised.prompt_id);
+  for (const auto& raised : it.raised) {
+    prompt_owner_.erase(raised.prompt_id);
+    if (ended_prompts_.emplace(raised.prompt_id, std::make_pair(it.id, raised.rule_id)).second) {
+      ended_prompts_order_.push_back(raised.prompt_id);
+      if (ended_prompts_order_.size() > kRecentlyEndedLimit) {
+        ended_prompts_.erase(ended_prompts_order_.front());
+        ended_prompts_order_.pop_front();
+      }
+    }
+  }
   if (!it.agents.empty()) delivery_.interaction_ended(it.id);
   log_->debug("[interaction_id={}] interaction ended: {} prompts, {} holds", it.id, it.new_prompts, it.hold_count);
   std::string id = it.id;
@@ -670,6 +679,9 @@ void Engine::on_feedback(const PromptFeedback& fb) {
         if (fb.action == "dismissed") raised.dismissed = true;
       }
     }
+  } else if (auto ended = ended_prompts_.find(fb.prompt_id); ended != ended_prompts_.end()) {
+    o.interaction_id = ended->second.first;  // answered in wrap-up, after the call ended
+    o.rule_id = ended->second.second;
   }
   outcomes_.append(std::move(o));
 }

@@ -151,6 +151,10 @@ class Engine final : public EventSink {
   std::uint64_t next_timer_id_ = 1;
   std::uint64_t prompt_counter_ = 0;
   std::unordered_map<std::string, std::string> prompt_owner_;  // prompt_id -> interaction_id (live ones)
+  // Prompts of recently ended interactions (interaction, rule), so that an answer given in wrap-up,
+  // after the call, is still recorded against its rule. Bounded like recently_ended_.
+  std::unordered_map<std::string, std::pair<std::string, std::string>> ended_prompts_;
+  std::deque<std::string> ended_prompts_order_;
   std::vector<std::function<void()>> pending_drains_;
   std::chrono::steady_clock::time_point next_sweep_{};
 

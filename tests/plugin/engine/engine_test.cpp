@@ -259,5 +259,26 @@ TEST(Engine, ThePromptCapKeepsTheHighestPriorities) {
   EXPECT_EQ(h.metrics.prompts_capped.load(), 1u);
 }
 
+// Found by the report's author: an answer given in wrap-up, after the call ended, lost its call and
+// rule, so the report could not count it for the rule.
+TEST(Engine, AnAnswerAfterTheCallEndedKeepsItsInteractionAndRule) {
+  EngineHarness h;
+  h.send(ev("w1", "interaction.started", "c1", "00:00", R"("email":"dana@example.com","agent_id":"a-1")"));
+  h.send(ev("w2", "interaction.ended", "c1", "00:30"));
+  h.drain();
+  std::string id = h.all().at(1)["prompt_id"];
+  ASSERT_TRUE(h.engine->submit_feedback(PromptFeedback{id, "accepted", "a-1", 0}));
+  h.drain();
+  ASSERT_TRUE(h.outcomes->flush(std::chrono::seconds(5)));
+  int found = 0;
+  for (const auto& rec : h.store->read_outcomes(0, INT64_MAX))
+    if (auto* f = std::get_if<FeedbackOutcome>(&rec)) {
+      EXPECT_EQ(f->interaction_id, "c1");
+      EXPECT_EQ(f->rule_id, "known-customer");
+      ++found;
+    }
+  EXPECT_EQ(found, 1);
+}
+
 }  // namespace
 }  // namespace rightmoment
