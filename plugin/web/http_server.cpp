@@ -4,6 +4,7 @@
 
 #include <openssl/ssl.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -416,6 +417,19 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     } else {
       beast::error_code ignored;
       stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      // A lingering close: read and discard what the peer still sends (the rest of a refused
+      // request) for a moment, so that closing does not reset the connection before the peer has
+      // read our answer.
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
+      drain();
+    }
+  }
+
+  void drain() {
+    if constexpr (!kTls) {
+      stream_.async_read_some(net::buffer(drain_buffer_), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+        if (!ec && ++self->drained_reads_ < 256) self->drain();
+      });
     }
   }
 
@@ -426,6 +440,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::uint64_t closer_id_ = 0;
   bool counted_ = false;
+  std::array<char, 4096> drain_buffer_{};
+  int drained_reads_ = 0;
 };
 
 }  // namespace

@@ -79,9 +79,9 @@ std::string raw_exchange(const std::string& base, const std::string& bytes) {
   Url u = parse_url(base);
   tcp::socket socket(ioc);
   net::connect(socket, tcp::resolver(ioc).resolve(u.host, u.port));
-  net::write(socket, net::buffer(bytes));
-  std::string out;
   beast::error_code ec;
+  net::write(socket, net::buffer(bytes), ec);  // the server may answer and stop reading before the end
+  std::string out;
   char buf[4096];
   for (;;) {
     std::size_t n = socket.read_some(net::buffer(buf), ec);
