@@ -354,14 +354,17 @@ void LoadDriver::start() {
       for (auto& c : d.conns) d.pump(*c);
       return;
     }
-    // Spread the first calls' starts evenly over the ramp (at least one period), so that ticks are
-    // smooth and calls are in every phase of their script, as in a contact centre, not in lockstep.
+    // Spread the first calls' starts evenly over the ramp, so that calls are in every phase of their
+    // script as in a contact centre, and give each interaction a random phase within the period: an
+    // even spacing that divides the period would put whole groups of interactions in lockstep and
+    // send their events in bursts (a ramp of 25 periods over N interactions leaves N/25 phases).
     const auto period = std::chrono::nanoseconds(static_cast<std::int64_t>(1e9 / d.o.rate));
-    const auto ramp = std::max<std::chrono::nanoseconds>(
-        period, std::chrono::nanoseconds(static_cast<std::int64_t>(d.o.ramp_s * 1e9)));
+    const auto ramp = std::chrono::nanoseconds(static_cast<std::int64_t>(d.o.ramp_s * 1e9));
+    std::uniform_int_distribution<std::int64_t> phase(0, period.count() - 1);
     const auto now = Clock::now();
     for (auto& s : d.slots) {
-      s->next = now + ramp * static_cast<std::int64_t>(s->index) / static_cast<std::int64_t>(d.slots.size());
+      s->next = now + ramp * static_cast<std::int64_t>(s->index) / static_cast<std::int64_t>(d.slots.size()) +
+                std::chrono::nanoseconds(phase(d.rng));
       d.arm(*s);
     }
   });
