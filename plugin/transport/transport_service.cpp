@@ -166,7 +166,8 @@ class Connection {
         adapter_name_(std::move(adapter_name)),
         max_message_bytes_(max_message_bytes),
         write_queue_limit_(write_queue_limit),
-        retry_timer_(ws_.get_executor()) {
+        retry_timer_(ws_.get_executor()),
+        write_timer_(ws_.get_executor()) {
     // Above the configured limit a message is refused with an error reply; far above it (4x, at least
     // 1 MiB) the WebSocket itself closes with 1009, so one peer cannot make us buffer without bound.
     ws_.read_message_max(std::max<std::size_t>(max_message_bytes_ * 4, 1024 * 1024));
@@ -218,6 +219,7 @@ class Connection {
   }
 
   void on_write(beast::error_code ec, std::size_t) {
+    write_timer_.cancel();
     if (ec) return finished(ec);
     queue_.pop_front();
     if (!queue_.empty()) return do_write();
@@ -227,6 +229,7 @@ class Connection {
   void force_close() {
     closing_ = true;
     retry_timer_.cancel();
+    write_timer_.cancel();
     beast::error_code ignored;
     beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
     beast::get_lowest_layer(ws_).close();
@@ -305,6 +308,18 @@ class Connection {
   }
 
   void do_write() {
+    // A reply the peer does not take within kWriteTimeout means it stopped reading: disconnect it.
+    // The queue limit alone is not enough: while a write is stuck, Beast's reader cannot answer a
+    // ping or a close either, so the connection would stall without ever filling the queue.
+    std::uint64_t this_write = ++writes_started_;
+    write_timer_.expires_after(kWriteTimeout);
+    write_timer_.async_wait([self = self().shared_from_this(), this_write](beast::error_code ec) {
+      if (ec || self->closing_ || self->writes_started_ != this_write || self->queue_.empty()) return;
+      self->impl_->with_stats([](TransportStats& st) { ++st.slow_consumers_disconnected; });
+      self->impl_->log->warn("[adapter={}] a peer has not taken a reply for {} s; disconnecting it", self->adapter_name_,
+                             std::chrono::duration_cast<std::chrono::seconds>(kWriteTimeout).count());
+      self->force_close();
+    });
     ws_.text(true);
     ws_.async_write(net::buffer(*queue_.front()), beast::bind_front_handler(&Derived::on_write, self().shared_from_this()));
   }
@@ -320,6 +335,7 @@ class Connection {
     finished_ = true;
     closing_ = true;
     retry_timer_.cancel();
+    write_timer_.cancel();
     if (!is_normal_close(ec) && ec != websocket::error::message_too_big)
       impl_->log->info("[adapter={}] connection closed: {}", adapter_name_, ec.message());
     if (open_) {
@@ -343,6 +359,9 @@ class Connection {
   std::deque<std::shared_ptr<const std::string>> queue_;
   std::deque<Pending> pending_;
   net::steady_timer retry_timer_;
+  net::steady_timer write_timer_;
+  std::uint64_t writes_started_ = 0;
+  static constexpr std::chrono::seconds kWriteTimeout{10};
   std::uint64_t session_id_ = 0;
   bool open_ = false;
   bool closing_ = false;
