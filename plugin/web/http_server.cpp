@@ -223,6 +223,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
 
   void force_close() {
     closed_ = true;
+    write_timer_.cancel();
     beast::error_code ignored;
     beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
     beast::get_lowest_layer(ws_).close();
@@ -261,8 +262,19 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
   }
 
   void do_write() {
+    // A message the page has not taken within 10 s: it stopped reading (a frozen tab, a dead
+    // network). Close it; it reconnects and gets a snapshot. (While a write is stuck, Beast cannot
+    // answer a ping or close either, so the queue limit alone might never be reached.)
+    std::uint64_t this_write = ++writes_started_;
+    write_timer_.expires_after(std::chrono::seconds(10));
+    write_timer_.async_wait([self = this->shared_from_this(), this_write](beast::error_code ec) {
+      if (ec || self->closed_ || self->writes_started_ != this_write || self->queue_.empty()) return;
+      self->impl_->log->warn("{}: a page has not taken a message for 10 s; closing it so that it reconnects", self->impl_->cfg.name);
+      self->force_close();
+    });
     ws_.text(true);
     ws_.async_write(net::buffer(queue_.front()), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+      self->write_timer_.cancel();
       if (ec) return self->finished(ec);
       self->queue_.pop_front();
       if (!self->queue_.empty()) return self->do_write();
@@ -278,6 +290,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
     if (done_) return;
     done_ = true;
     closed_ = true;
+    write_timer_.cancel();
     if (!is_quiet_close(ec)) impl_->log->debug("{}: WebSocket closed: {}", impl_->cfg.name, ec.message());
     if (open_) {
       impl_->remove_closer(closer_id_);
@@ -298,6 +311,8 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
   bool closing_ = false;
   bool closed_ = false;
   bool done_ = false;
+  net::steady_timer write_timer_{ws_.get_executor()};
+  std::uint64_t writes_started_ = 0;
 };
 
 // ------------------------------------------------------------------ HTTP session
