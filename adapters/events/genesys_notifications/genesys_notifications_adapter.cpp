@@ -1,5 +1,6 @@
 #include "adapters/events/genesys_notifications/genesys_notifications_adapter.hpp"
 
+#include <deque>
 #include <map>
 #include <set>
 
@@ -86,6 +87,7 @@ class GenesysNotificationsAdapter final : public EventAdapter {
       out.rejections.push_back(EventRejection{"missing_field", "a conversation notification needs id and participants", std::nullopt});
       return;
     }
+    track(id);
     Snapshot& prev = conversations_[id];
     if (prev.ended) {
       ++out.ignored;
@@ -98,6 +100,7 @@ class GenesysNotificationsAdapter final : public EventAdapter {
     EventTimeMs started_at = wall_now, hold_at = wall_now, ended_at = wall_now;
     std::map<std::string, EventTimeMs> joined_at;
     std::map<std::string, std::string> disconnect_type;
+    std::map<std::string, EventTimeMs> left_at;  // from the leg's disconnectedTime: the platform's clock
     for (element p : list) {
       std::string purpose = vendor::text(vendor::field(p, "purpose")).value_or("");
       auto calls = vendor::field(p, "calls");
@@ -135,6 +138,7 @@ class GenesysNotificationsAdapter final : public EventAdapter {
           joined_at[user] = time_or(vendor::field(call, "connectedTime"), wall_now);
         } else if (gone_state(state)) {
           disconnect_type[user] = vendor::text(vendor::field(call, "disconnectType")).value_or("");
+          left_at[user] = time_or(vendor::field(call, "disconnectedTime"), wall_now);
         }
       }
     }
@@ -157,11 +161,13 @@ class GenesysNotificationsAdapter final : public EventAdapter {
     }
     for (const auto& user : prev.agents_connected) {
       if (now.agents_connected.count(user)) continue;
+      // An agent whose leg is gone from the list has no disconnectedTime: then the arrival time.
+      EventTimeMs at = left_at.count(user) ? left_at[user] : wall_now;
       if (disconnect_type[user] == "transfer") {
-        out.events.push_back(vendor::make_event(vendor::clip_id("gn-transfer-" + user), EventType::Transfer, id, wall_now));
+        out.events.push_back(vendor::make_event(vendor::clip_id("gn-transfer-" + user), EventType::Transfer, id, at));
       }
       CanonicalEvent ev = vendor::make_event(vendor::clip_id("gn-left-" + user + "-" + std::to_string(now.agents_seen.count(user))),
-                                             EventType::AgentLeft, id, wall_now);
+                                             EventType::AgentLeft, id, at);
       ev.agent_id = vendor::clip_id(user);
       out.events.push_back(std::move(ev));
     }
@@ -214,6 +220,17 @@ class GenesysNotificationsAdapter final : public EventAdapter {
   simdjson::dom::parser parser_;
   std::vector<std::string> topics_;
   std::map<std::string, Snapshot> conversations_;
+  // A notification channel lives for days: the latest kTrackedConversations conversations are
+  // remembered (ended ones too, so that a late notification is ignored), the oldest forgotten first.
+  static constexpr std::size_t kTrackedConversations = 10000;
+  std::deque<std::string> order_;
+  void track(const std::string& id) {
+    if (conversations_.count(id)) return;
+    order_.push_back(id);
+    if (order_.size() <= kTrackedConversations) return;
+    conversations_.erase(order_.front());
+    order_.pop_front();
+  }
   std::uint64_t partials_ = 0;
 };
 

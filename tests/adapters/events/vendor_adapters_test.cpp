@@ -218,5 +218,51 @@ TEST(TwilioMediaStreams, ADtmfEventWithoutADigitIsRefused) {
   EXPECT_EQ(out.events.back().digits, "7");
 }
 
+// From the adapter review: agent.left was stamped on arrival; the leg's disconnectedTime is the moment.
+TEST(GenesysNotifications, AnAgentLeavesAtTheLegsDisconnectedTime) {
+  auto a = make_event_adapter("genesys-notifications", AdapterOptions{});
+  ASSERT_TRUE(a);
+  auto note = [](const std::string& agent_call) {
+    return R"({"topicName":"v2.users.u1.conversations","eventBody":{"id":"cv1","participants":[)"
+           R"({"purpose":"customer","address":"tel:+13175550123","calls":[{"state":"connected","direction":"inbound","connectedTime":"2024-05-01T10:00:02.000Z"}]},)"
+           R"({"purpose":"agent","userId":"u1","calls":[)" + agent_call + "]}]}}";
+  };
+  AdapterOutput out;
+  a->on_text(note(R"({"state":"connected","connectedTime":"2024-05-01T10:00:10.000Z"})"), kWall, out);
+  a->on_text(note(R"({"state":"disconnected","disconnectType":"transfer","connectedTime":"2024-05-01T10:00:10.000Z","disconnectedTime":"2024-05-01T10:03:00.000Z"})"),
+             kWall, out);
+  ASSERT_TRUE(out.rejections.empty());
+  bool left = false, transfer = false;
+  for (const auto& e : out.events) {
+    if (e.type == EventType::AgentLeft) {
+      left = true;
+      EXPECT_EQ(e.ts, *parse_rfc3339("2024-05-01T10:03:00.000Z"));
+    }
+    if (e.type == EventType::Transfer) {
+      transfer = true;
+      EXPECT_EQ(e.ts, *parse_rfc3339("2024-05-01T10:03:00.000Z"));
+    }
+  }
+  EXPECT_TRUE(left);
+  EXPECT_TRUE(transfer);
+}
+
+TEST(GenesysNotifications, ALongLivedChannelRemembersOnlyRecentConversations) {
+  auto a = make_event_adapter("genesys-notifications", AdapterOptions{});
+  ASSERT_TRUE(a);
+  auto started = [](int i) {
+    return R"({"topicName":"v2.users.u1.conversations","eventBody":{"id":"cv-)" + std::to_string(i) +
+           R"(","participants":[{"purpose":"customer","calls":[{"state":"connected","connectedTime":"2024-05-01T10:00:02.000Z"}]}]}})";
+  };
+  AdapterOutput out;
+  for (int i = 0; i <= 10000; ++i) a->on_text(started(i), kWall, out);
+  EXPECT_EQ(out.events.size(), 10001u);
+  AdapterOutput again;
+  a->on_text(started(10000), kWall, again);  // recent: nothing new
+  EXPECT_TRUE(again.events.empty());
+  a->on_text(started(0), kWall, again);  // forgotten: seen as new (the engine drops it by event id)
+  EXPECT_EQ(again.events.size(), 1u);
+}
+
 }  // namespace
 }  // namespace rightmoment
