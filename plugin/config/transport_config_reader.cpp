@@ -36,6 +36,16 @@ std::string adapter_list() {
 
 }  // namespace
 
+std::optional<TlsFiles> read_tls_files(ConfigReader& r, const std::string& at, const std::string& base_dir) {
+  if (!r.at(at) || !r.check_object(at, {"cert_file", "key_file"})) return std::nullopt;
+  TlsFiles tls;
+  r.read_string(at + "/cert_file", tls.cert_file, true);
+  r.read_string(at + "/key_file", tls.key_file, true);
+  tls.cert_file = resolve_config_path(base_dir, tls.cert_file);
+  tls.key_file = resolve_config_path(base_dir, tls.key_file);
+  return tls;
+}
+
 void read_transport_config(ConfigReader& r, const std::string& base_dir, std::vector<ListenerConfig>& listeners,
                            std::vector<ClientConfig>& clients) {
   listeners.clear();
@@ -61,16 +71,7 @@ void read_transport_config(ConfigReader& r, const std::string& base_dir, std::ve
         l.port = static_cast<std::uint16_t>(port);
         r.read_string(at + "/path", l.path);
         if (l.path.empty() || l.path[0] != '/') r.error(at + "/path", "must start with '/'");
-        if (r.at(at + "/tls")) {
-          if (r.check_object(at + "/tls", {"cert_file", "key_file"})) {
-            TlsFiles tls;
-            r.read_string(at + "/tls/cert_file", tls.cert_file, true);
-            r.read_string(at + "/tls/key_file", tls.key_file, true);
-            tls.cert_file = resolve_config_path(base_dir, tls.cert_file);
-            tls.key_file = resolve_config_path(base_dir, tls.key_file);
-            l.tls = tls;
-          }
-        }
+        l.tls = read_tls_files(r, at + "/tls", base_dir);
         if (!r.at(at + "/auth")) {
           r.error(at + "/auth", "is required: say how peers authenticate (\"bearer\", \"api_key\"), or \"none\" explicitly");
         } else if (r.check_object(at + "/auth", {"mode", "header", "tokens", "tokens_env"})) {

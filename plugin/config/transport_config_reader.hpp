@@ -1,5 +1,6 @@
 #pragma once
 // Reads the configuration's "listeners" and "clients" sections into transport settings.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -7,6 +8,9 @@
 #include "plugin/transport/transport_config.hpp"
 
 namespace rightmoment {
+
+// A "tls" object ({"cert_file", "key_file"}, resolved against base_dir) at pointer `at`, if present.
+std::optional<TlsFiles> read_tls_files(ConfigReader& r, const std::string& at, const std::string& base_dir);
 
 void read_transport_config(ConfigReader& r, const std::string& base_dir, std::vector<ListenerConfig>& listeners,
                            std::vector<ClientConfig>& clients);

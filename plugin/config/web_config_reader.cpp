@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "plugin/config/plugin_config.hpp"
+#include "plugin/config/transport_config_reader.hpp"
 
 namespace rightmoment {
 namespace {
@@ -12,14 +13,7 @@ void read_server(ConfigReader& r, const std::string& at, const std::string& base
   std::int64_t port = s.port;
   r.read_int(at + "/port", port, 0, 65535);
   s.port = static_cast<std::uint16_t>(port);
-  if (r.at(at + "/tls") && r.check_object(at + "/tls", {"cert_file", "key_file"})) {
-    TlsFiles tls;
-    r.read_string(at + "/tls/cert_file", tls.cert_file, true);
-    r.read_string(at + "/tls/key_file", tls.key_file, true);
-    tls.cert_file = resolve_config_path(base_dir, tls.cert_file);
-    tls.key_file = resolve_config_path(base_dir, tls.key_file);
-    s.tls = tls;
-  }
+  s.tls = read_tls_files(r, at + "/tls", base_dir);
   r.read_size(at + "/max_connections", s.max_connections, 1, 100'000);
   std::int64_t idle = s.idle_timeout.count();
   r.read_int(at + "/idle_timeout_s", idle, 5, 86400);

@@ -131,15 +131,8 @@ RuntimeResult PluginRuntime::start() {
   lookup_->start();
   engine_->start();
   std::string error;
-  if (!transport_->start(config_.listeners, config_.clients, error)) {
-    engine_->stop(std::chrono::milliseconds(0));
-    lookup_->stop();
-    outcomes_->stop(std::chrono::milliseconds(1000));
-    delivery_->stop();
-    state_ = State::Stopped;
-    return RuntimeResult::fail(RuntimeError::Unavailable, "start: " + error);
-  }
-  if (!start_web(error)) {
+  // Either failure leaves nothing of its own running; TransportService::stop is safe when it did.
+  if (!transport_->start(config_.listeners, config_.clients, error) || !start_web(error)) {
     transport_->stop();
     engine_->stop(std::chrono::milliseconds(0));
     lookup_->stop();

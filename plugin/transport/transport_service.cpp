@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "plugin/core/event_adapter.hpp"
+#include "plugin/transport/server_tls.hpp"
 
 namespace rightmoment {
 
@@ -516,18 +517,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
     }
     if (cfg_.tls) {
       tls_.emplace(ssl::context::tls_server);
-      SSL_CTX_set_min_proto_version(tls_->native_handle(), TLS1_2_VERSION);
-      tls_->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                        ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
-      SSL_CTX_set_cipher_list(tls_->native_handle(),
-                              "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
-                              "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305");
-      beast::error_code ec;
-      tls_->use_certificate_chain_file(cfg_.tls->cert_file, ec);
-      if (!ec) tls_->use_private_key_file(cfg_.tls->key_file, ssl::context::pem, ec);
-      if (ec) {
-        error = "listener '" + cfg_.name + "': cannot use the certificate or key (" + cfg_.tls->cert_file + ", " +
-                cfg_.tls->key_file + "): " + ec.message();
+      if (auto why = configure_server_tls(*tls_, *cfg_.tls)) {
+        error = "listener '" + cfg_.name + "': " + *why;
         return false;
       }
     }

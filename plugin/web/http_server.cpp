@@ -2,7 +2,7 @@
 // own strand, keep-alive request loop, upgrade to a WebSocket with a bounded send queue.
 #include "plugin/web/http_server.hpp"
 
-#include <openssl/ssl.h>
+#include "plugin/transport/server_tls.hpp"
 
 #include <array>
 #include <atomic>
@@ -506,15 +506,8 @@ bool HttpServer::start(std::string& error) {
   auto& cfg = impl_->cfg;
   if (cfg.tls) {
     impl_->tls.emplace(ssl::context::tls_server);
-    SSL_CTX_set_min_proto_version(impl_->tls->native_handle(), TLS1_2_VERSION);
-    impl_->tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                            ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
-    beast::error_code ec;
-    impl_->tls->use_certificate_chain_file(cfg.tls->cert_file, ec);
-    if (!ec) impl_->tls->use_private_key_file(cfg.tls->key_file, ssl::context::pem, ec);
-    if (ec) {
-      error = cfg.name + ": cannot use the certificate or key (" + cfg.tls->cert_file + ", " + cfg.tls->key_file +
-              "): " + ec.message();
+    if (auto why = configure_server_tls(*impl_->tls, *cfg.tls)) {
+      error = cfg.name + ": " + *why;
       return false;
     }
   }

@@ -147,10 +147,7 @@ std::string render_prometheus(const nlohmann::json& status) {
   w.scalar(m, "outcome_write_failures", "rightmoment_outcome_write_failures_total", "counter", "Failed outcome writes (retried)");
 
   // Queues and latency.
-  w.family("rightmoment_queue_depth", "gauge", "Items waiting in each bounded queue");
-  if (m.contains("queue_depth") && m["queue_depth"].is_object())
-    for (const auto& [q, n] : m["queue_depth"].items())
-      w.sample("rightmoment_queue_depth", "queue=\"" + prometheus_escape_label(q) + '"', number(n));
+  w.labelled(m, "queue_depth", "rightmoment_queue_depth", "queue", "gauge", "Items waiting in each bounded queue");
   w.histogram(m, "event_to_prompt_latency", "rightmoment_event_to_prompt_seconds",
               "From an event's arrival to its prompt's delivery to the host callback");
   w.histogram(m, "store_lookup_latency", "rightmoment_store_lookup_seconds", "History store lookups (resolve and load)");
