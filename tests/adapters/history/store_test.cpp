@@ -6,39 +6,23 @@
 #include "plugin/history/history_importer.hpp"
 #include "plugin/history/history_store.hpp"
 #include "plugin/history/identity.hpp"
-#include "tests/support/postgres_server.hpp"
+#include "tests/support/store_backend_test.hpp"
 
 namespace rightmoment {
 namespace {
 
-testing::PostgresServer& postgres() {
-  static testing::PostgresServer server;
-  return server;
-}
-
-class StoreTest : public ::testing::TestWithParam<std::string> {
+class StoreTest : public testing::StoreBackendTest {
  protected:
+  StoreTest() : StoreBackendTest("store_test_") {}
   void SetUp() override {
-    if (GetParam() == "postgresql") {
-      if (testing::PostgresServer::find_bin().empty()) GTEST_SKIP() << "PostgreSQL is not installed (apt-get install postgresql)";
-      ASSERT_TRUE(postgres().ok()) << "the PostgreSQL test server did not start";
-      url_ = postgres().url();
-    } else {
-      // One file per test: ctest runs the cases in parallel processes.
-      std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-      for (char& c : name)
-        if (c == '/') c = '_';  // parameterised names read "Case/sqlite"
-      auto path = std::filesystem::path(::testing::TempDir()) / ("store_test_" + name + ".db");
-      for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + s);
-      url_ = "sqlite://" + path.string();
-    }
+    StoreBackendTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     store_ = open_history_store(url_);
     // A clean slate for each test: distinct ids per test keep PostgreSQL runs independent.
     prefix_ = std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()).substr(0, 12) + "-";
   }
   std::string id(const std::string& s) const { return prefix_ + s; }
 
-  std::string url_;
   std::string prefix_;
   std::unique_ptr<HistoryStore> store_;
 };

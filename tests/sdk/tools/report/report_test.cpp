@@ -16,7 +16,7 @@
 #include "sdk/tools/report/demo_outcomes.hpp"
 #include "sdk/tools/report/effectiveness.hpp"
 #include "sdk/tools/report/report_render.hpp"
-#include "tests/support/postgres_server.hpp"
+#include "tests/support/store_backend_test.hpp"
 
 namespace rightmoment {
 namespace {
@@ -194,28 +194,9 @@ void expect_known_figures(const report::Report& rep) {
             "are needed.");
 }
 
-testing::PostgresServer& postgres() {
-  static testing::PostgresServer server;
-  return server;
-}
-
-class rightmoment_report_store : public ::testing::TestWithParam<std::string> {
+class rightmoment_report_store : public testing::StoreBackendTest {
  protected:
-  void SetUp() override {
-    if (GetParam() == "postgresql") {
-      if (testing::PostgresServer::find_bin().empty()) GTEST_SKIP() << "PostgreSQL is not installed (apt-get install postgresql)";
-      ASSERT_TRUE(postgres().ok()) << "the PostgreSQL test server did not start";
-      url_ = postgres().url();
-    } else {
-      std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-      for (char& ch : name)
-        if (ch == '/') ch = '_';
-      auto path = std::filesystem::path(::testing::TempDir()) / ("report_test_" + name + ".db");
-      for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + s);
-      url_ = "sqlite://" + path.string();
-    }
-  }
-  std::string url_;
+  rightmoment_report_store() : StoreBackendTest("report_test_") {}
 };
 
 TEST_P(rightmoment_report_store, FiguresFromAStoreWithKnownOutcomes) {
