@@ -128,7 +128,7 @@ TEST(GenesysNotifications, FullStateIsDiffedIntoEventsAndTranscriptsBecomeUttera
   EXPECT_TRUE(r.rejections.empty());
   EXPECT_EQ(types(r), (std::vector<std::string>{"interaction.started", "agent.joined", "utterance", "hold.started",
                                                 "hold.ended", "agent.left", "interaction.ended"}));
-  EXPECT_EQ(r.events[0].customer.phone.value_or(""), "+13175550123");
+  EXPECT_EQ(r.events[0].customer.phone.value_or(""), "tel:+13175550123");  // as Genesys writes it: the identity normaliser reads tel:
   EXPECT_EQ(r.events[1].agent_id.value_or(""), "7e3c");
   EXPECT_EQ(r.events[2].text, "I'm thinking of switching to another provider");
   EXPECT_EQ(r.events[3].ts, *parse_rfc3339("2024-05-01T10:03:11.000Z"));
