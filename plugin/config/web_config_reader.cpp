@@ -1,5 +1,6 @@
 #include "plugin/config/web_config_reader.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "plugin/config/plugin_config.hpp"
@@ -107,15 +108,18 @@ void read_webhooks_config(ConfigReader& r, const std::string& base_dir, Webhooks
     for (const auto& other : webhooks.endpoints)
       if (other.path == e.path) r.error(at + "/path", "'" + e.path + "' is served by another endpoint");
     read_settings(r, at + "/settings", e.settings);
-    // Created once here so that a wrong setting is reported with its file and line, not at start.
+    auto names = webhook_adapter_names();
     AdapterOptions options;
     options.settings = e.settings;
     std::string why;
-    if (webhooks.enabled && !make_webhook_adapter(e.adapter, options, why)) {
-      bool known = false;
-      for (const auto& n : webhook_adapter_names()) known |= n == e.adapter;
-      r.error(known ? at + "/settings" : at + "/adapter", why);
+    if (std::find(names.begin(), names.end(), e.adapter) == names.end()) {
+      std::string known;
+      for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+      r.error(at + "/adapter", "unknown webhook adapter '" + e.adapter + "' (known: " + known + ")");
+    } else if (webhooks.enabled && !make_webhook_adapter(e.adapter, options, why)) {
+      r.error(at + "/settings", why);  // made once here, so that a wrong setting names its file and line
     }
+
     webhooks.endpoints.push_back(std::move(e));
   }
 }

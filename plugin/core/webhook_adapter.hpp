@@ -31,7 +31,7 @@ struct WebhookOutput {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // further response headers ("Allow", ...)
   // events go to the engine; each rejection is logged and counted by code (the answer is status
-  // and body above, never the generic error frame); ignored and ignored_reasons are counted.
+  // and body above, never the generic error frame); ignored_reasons are counted.
   AdapterOutput out;
 };
 

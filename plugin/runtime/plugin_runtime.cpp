@@ -336,7 +336,6 @@ bool PluginRuntime::start_web(std::string& error) {
     std::vector<WebhookRoutes::Endpoint> endpoints;
     for (const auto& e : config_.webhooks.endpoints) {
       AdapterOptions options;
-      options.max_message_bytes = config_.webhooks.server.max_request_bytes;
       options.settings = e.settings;
       std::string why;
       auto adapter = make_webhook_adapter(e.adapter, options, why);

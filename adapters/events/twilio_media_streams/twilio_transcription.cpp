@@ -41,7 +41,7 @@ void translate_transcription(const TranscriptionFields& f, const std::string& ca
   if (f.timestamp)
     if (auto t = parse_rfc3339(*f.timestamp)) ts = *t;
   std::string sequence = f.sequence_id && !f.sequence_id->empty() ? *f.sequence_id : "n" + std::to_string(++unsequenced);
-  std::string id = "tw-tr-" + (f.transcription_sid ? *f.transcription_sid + "-" : "") + sequence;
+  std::string id = "tw-tr-" + (f.transcription_sid && !f.transcription_sid->empty() ? *f.transcription_sid + "-" : "") + sequence;
   CanonicalEvent ev = vendor::make_event(vendor::clip_id(std::move(id)), EventType::Utterance, vendor::clip_id(call), ts);
   ev.speaker = f.track.value_or("inbound_track").rfind("outbound", 0) == 0 ? Speaker::Agent : Speaker::Customer;
   ev.text = std::move(text);
