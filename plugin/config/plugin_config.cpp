@@ -36,7 +36,7 @@ bool parse(const JsoncDocument& doc, const std::string& base_dir, PluginConfig& 
     r.error("", "the configuration must be a JSON object");
     return false;
   }
-  r.check_object("", {"instance_name", "log", "history", "rules", "engine", "listeners", "clients", "outcome", "popup", "admin"});
+  r.check_object("", {"instance_name", "log", "history", "rules", "engine", "listeners", "clients", "outcome", "popup", "admin", "webhooks"});
   r.read_string("/instance_name", out.instance_name);
 
   r.check_object("/log", {"level", "format", "host", "stderr", "file", "file_max_bytes", "file_max_files", "syslog"});
@@ -90,6 +90,7 @@ bool parse(const JsoncDocument& doc, const std::string& base_dir, PluginConfig& 
 
   read_transport_config(r, base_dir, out.listeners, out.clients);
   read_web_config(r, base_dir, out.popup, out.admin);
+  read_webhooks_config(r, base_dir, out.webhooks);
   return diags.size() == before;
 }
 

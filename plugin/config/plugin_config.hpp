@@ -36,6 +36,7 @@ struct PluginConfig {
   std::vector<ClientConfig> clients;
   PopupConfig popup;  // the agent pop-up (off unless configured)
   AdminConfig admin;  // /healthz, /readyz, /metrics (off unless configured)
+  WebhooksConfig webhooks;  // vendors' HTTP callbacks (off unless configured)
 };
 
 // Reads and validates; every problem is a diagnostic naming file, line and key.

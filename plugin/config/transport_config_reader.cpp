@@ -3,24 +3,11 @@
 #include <set>
 
 #include "plugin/config/plugin_config.hpp"
+#include "plugin/core/comma_list.hpp"
 #include "plugin/core/event_adapter.hpp"
 
 namespace rightmoment {
 namespace {
-
-void read_settings(ConfigReader& r, const std::string& at, std::map<std::string, std::string>& out) {
-  const nlohmann::json* v = r.at(at);
-  if (!v) return;
-  if (!v->is_object()) {
-    r.error(at, "must be an object of strings");
-    return;
-  }
-  for (const auto& [key, value] : v->items()) {
-    if (value.is_string()) out[key] = value.get<std::string>();
-    else if (value.is_number() || value.is_boolean()) out[key] = value.dump();
-    else r.error(at + "/" + key, "must be a string, number or boolean");
-  }
-}
 
 bool known_adapter(const std::string& name) {
   for (const auto& n : event_adapter_names())
@@ -35,6 +22,20 @@ std::string adapter_list() {
 }
 
 }  // namespace
+
+void read_settings(ConfigReader& r, const std::string& at, std::map<std::string, std::string>& out) {
+  const nlohmann::json* v = r.at(at);
+  if (!v) return;
+  if (!v->is_object()) {
+    r.error(at, "must be an object of strings");
+    return;
+  }
+  for (const auto& [key, value] : v->items()) {
+    if (value.is_string()) out[key] = value.get<std::string>();
+    else if (value.is_number() || value.is_boolean()) out[key] = value.dump();
+    else r.error(at + "/" + key, "must be a string, number or boolean");
+  }
+}
 
 std::optional<TlsFiles> read_tls_files(ConfigReader& r, const std::string& at, const std::string& base_dir) {
   if (!r.at(at) || !r.check_object(at, {"cert_file", "key_file"})) return std::nullopt;
@@ -84,17 +85,8 @@ void read_transport_config(ConfigReader& r, const std::string& base_dir, std::ve
           r.read_string(at + "/auth/tokens_env", env);
           if (!env.empty()) {
             // Tokens from the environment (comma-separated), so secrets stay out of the file.
-            if (const char* v = std::getenv(env.c_str())) {
-              std::string all = v;
-              std::size_t start = 0;
-              while (start <= all.size()) {
-                auto comma = all.find(',', start);
-                std::string token = all.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-                if (!token.empty()) l.auth.tokens.push_back(token);
-                if (comma == std::string::npos) break;
-                start = comma + 1;
-              }
-            }
+            if (const char* v = std::getenv(env.c_str()))
+              for (auto& token : split_comma_list(v)) l.auth.tokens.push_back(std::move(token));
           }
           if (l.auth.mode != AuthMode::None && l.auth.tokens.empty())
             r.error(at + "/auth/tokens", "mode '" + mode + "' needs at least one token (tokens or tokens_env)");

@@ -1,9 +1,11 @@
 #include "plugin/config/web_config_reader.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "plugin/config/plugin_config.hpp"
 #include "plugin/config/transport_config_reader.hpp"
+#include "plugin/core/webhook_adapter.hpp"
 
 namespace rightmoment {
 namespace {
@@ -74,6 +76,51 @@ void read_web_config(ConfigReader& r, const std::string& base_dir, PopupConfig& 
     admin.enabled = true;
     r.read_bool("/admin/enabled", admin.enabled);
     read_server(r, "/admin", base_dir, admin.server);
+  }
+}
+
+void read_webhooks_config(ConfigReader& r, const std::string& base_dir, WebhooksConfig& webhooks) {
+  webhooks = WebhooksConfig{};
+  webhooks.server.name = "webhooks";
+  webhooks.server.max_request_bytes = 64 * 1024;
+  if (!r.at("/webhooks") || !r.check_object("/webhooks", {"enabled", "address", "port", "tls", "max_connections", "idle_timeout_s",
+                                                          "max_request_bytes", "endpoints"}))
+    return;
+  webhooks.enabled = true;
+  r.read_bool("/webhooks/enabled", webhooks.enabled);
+  read_server(r, "/webhooks", base_dir, webhooks.server);
+  r.read_size("/webhooks/max_request_bytes", webhooks.server.max_request_bytes, 1024, 1024 * 1024);
+  const nlohmann::json* list = r.at("/webhooks/endpoints");
+  if (!list || !list->is_array() || list->empty()) {
+    r.error("/webhooks/endpoints", "must be a list of endpoints ({\"adapter\", \"path\", \"settings\"})");
+    return;
+  }
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    std::string at = "/webhooks/endpoints/" + std::to_string(i);
+    if (!r.check_object(at, {"name", "adapter", "path", "settings"})) continue;
+    WebhookEndpointConfig e;
+    r.read_string(at + "/adapter", e.adapter, true);
+    e.name = e.adapter;
+    r.read_string(at + "/name", e.name);
+    r.read_string(at + "/path", e.path, true);
+    if (e.path.empty() || e.path[0] != '/' || e.path.find('?') != std::string::npos)
+      r.error(at + "/path", "must start with '/' and carry no query");
+    for (const auto& other : webhooks.endpoints)
+      if (other.path == e.path) r.error(at + "/path", "'" + e.path + "' is served by another endpoint");
+    read_settings(r, at + "/settings", e.settings);
+    auto names = webhook_adapter_names();
+    AdapterOptions options;
+    options.settings = e.settings;
+    std::string why;
+    if (std::find(names.begin(), names.end(), e.adapter) == names.end()) {
+      std::string known;
+      for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+      r.error(at + "/adapter", "unknown webhook adapter '" + e.adapter + "' (known: " + known + ")");
+    } else if (webhooks.enabled && !make_webhook_adapter(e.adapter, options, why)) {
+      r.error(at + "/settings", why);  // made once here, so that a wrong setting names its file and line
+    }
+
+    webhooks.endpoints.push_back(std::move(e));
   }
 }
 

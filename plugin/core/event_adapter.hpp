@@ -30,6 +30,9 @@ struct AdapterOutput {
   std::vector<EventRejection> rejections;   // each also becomes an error reply
   std::optional<std::string> sync_id;       // a drain barrier was requested (generic adapter's control.sync)
   std::size_t ignored = 0;                  // messages understood and deliberately ignored (counted)
+  // Messages understood and dropped for a reason an operator should see (the end of a contact this
+  // connection never saw start, ...): counted by reason, and no reply.
+  std::vector<std::string> ignored_reasons;
   bool close = false;                       // close the connection normally after the replies
   std::optional<std::string> close_reason;
 };

@@ -116,6 +116,11 @@ void Engine::count_rejection(std::string_view adapter, std::string_view code) {
   (void)adapter;
 }
 
+void Engine::count_ignored(std::string_view adapter, std::string_view reason) {
+  metrics_.ignored_by_reason.add(std::string(reason));
+  (void)adapter;
+}
+
 bool Engine::submit_feedback(PromptFeedback feedback) {
   {
     std::lock_guard lock(inbox_mutex_);

@@ -68,6 +68,7 @@ class Engine final : public EventSink {
   bool try_submit(CanonicalEvent&& event) override;
   void when_drained(std::function<void()> done) override;
   void count_rejection(std::string_view adapter, std::string_view code) override;
+  void count_ignored(std::string_view adapter, std::string_view reason) override;
 
   // Any thread, never blocks; false when the inbox is closed.
   bool submit_feedback(PromptFeedback feedback);

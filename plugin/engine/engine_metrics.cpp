@@ -28,6 +28,7 @@ nlohmann::json EngineMetrics::to_json() const {
   j["events_in"] = events_in.load();
   j["events_by_type"] = events_by_type.snapshot();
   j["rejections_by_code"] = rejections_by_code.snapshot();
+  j["ignored_by_reason"] = ignored_by_reason.snapshot();
   j["duplicate_events"] = duplicate_events.load();
   j["late_events"] = late_events.load();
   j["inbox_full"] = inbox_full.load();

@@ -32,6 +32,7 @@ class LabelledCounter {
 struct EngineMetrics {
   LabelledCounter events_by_type;       // "utterance", "unknown:queue.position", ...
   LabelledCounter rejections_by_code;   // from adapters and submit_event
+  LabelledCounter ignored_by_reason;    // vendor messages understood and dropped, by reason
   LabelledCounter prompts_by_rule;      // new firings by rule id ("screen_pop" included)
   LabelledCounter prompts_by_kind;
   LabelledCounter feedback_by_action;

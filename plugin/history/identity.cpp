@@ -5,6 +5,7 @@
 
 #include <phonenumbers/phonenumberutil.h>
 
+#include "plugin/core/percent_encoding.hpp"
 #include "plugin/history/history_store.hpp"
 
 namespace rightmoment {
@@ -16,10 +17,57 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+bool starts_with_nocase(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+  return true;
+}
+
+// The number of an RFC 3966 telephone-subscriber ("+1-415-555-0201;ext=12", or a local
+// "555-0201;phone-context=+1-415"): parameters dropped, a local number prefixed with a global
+// phone-context's digits (a domain context leaves it a national number). Visual separators stay for
+// the caller to drop.
+std::string telephone_subscriber_number(std::string_view s) {
+  std::string_view number = s.substr(0, s.find(';'));
+  if (number.empty() || number.front() == '+') return std::string(number);
+  std::string_view params = s.substr(number.size());
+  for (std::size_t at = params.find(';'); at != std::string_view::npos; at = params.find(';', at + 1)) {
+    std::string_view param = params.substr(at + 1, params.find(';', at + 1) - at - 1);
+    if (starts_with_nocase(param, "phone-context=+")) return std::string(param.substr(14)) + std::string(number);
+  }
+  return std::string(number);
+}
+
+// What a caller id written as a URI says the number is: a tel: URI (RFC 3966), a sip: or sips: URI
+// (RFC 3261) whose user part is a telephone-subscriber (with or without ";user=phone"), possibly in
+// a name-addr ("Alice" <sip:...>;tag=1). nullopt: a URI with no number (sip:alice@example.com, no
+// user part). Anything that is not a URI comes back as it is.
+std::optional<std::string> number_of_caller_id(std::string_view s) {
+  if (auto open = s.find('<'); open != std::string_view::npos) {
+    auto close = s.find('>', open);
+    if (close != std::string_view::npos) s = trim(s.substr(open + 1, close - open - 1));
+  }
+  if (starts_with_nocase(s, "tel:")) return telephone_subscriber_number(s.substr(4));
+  std::size_t scheme = starts_with_nocase(s, "sip:") ? 4 : starts_with_nocase(s, "sips:") ? 5 : 0;
+  if (scheme == 0) return std::string(s);
+  std::string_view rest = s.substr(scheme);
+  auto at = rest.find('@');
+  if (at == std::string_view::npos) return std::nullopt;  // sip:carrier.example: a host, no user
+  std::string_view user = rest.substr(0, std::min(at, rest.find(':')));  // user[:password]@host
+  auto decoded = percent_decode(user, false);
+  if (!decoded || decoded->empty()) return std::nullopt;
+  return telephone_subscriber_number(*decoded);
+}
+
 }  // namespace
 
 std::optional<std::string> normalise_phone(std::string_view raw, std::string_view default_region) {
-  std::string_view s = trim(raw);
+  std::string_view trimmed = trim(raw);
+  if (trimmed.size() > 256) return std::nullopt;
+  auto caller_id = number_of_caller_id(trimmed);
+  if (!caller_id) return std::nullopt;
+  std::string_view s = trim(*caller_id);
   if (s.empty() || s.size() > 64) return std::nullopt;
   // Keep digits and a leading '+'; drop the punctuation people write ("(415) 555-0101", "415.555.0101").
   std::string digits;

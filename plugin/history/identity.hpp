@@ -12,7 +12,10 @@ namespace rightmoment {
 class HistoryStore;
 
 // E.164 ("+14155550101") from any human format; a leading "+", "00" or "011" starts an international
-// number, anything else takes default_region ("US"). nullopt when it is not a possible number.
+// number, anything else takes default_region ("US"). Caller ids as platforms write them are read too:
+// tel: URIs (RFC 3966: separators, ;ext=, ;phone-context=) and sip:/sips: URIs, bare or in <...>
+// with parameters (RFC 3261: the user part is the number). nullopt when it is not a possible number,
+// and for a SIP user part that is not a number (sip:alice@example.com).
 std::optional<std::string> normalise_phone(std::string_view raw, std::string_view default_region);
 // Trimmed, lower-cased; nullopt when empty or without '@'.
 std::optional<std::string> normalise_email(std::string_view raw);

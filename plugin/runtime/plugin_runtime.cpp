@@ -21,6 +21,7 @@
 #include "plugin/web/http_server.hpp"
 #include "plugin/web/popup_hub.hpp"
 #include "plugin/web/popup_routes.hpp"
+#include "plugin/web/webhook_routes.hpp"
 
 namespace rightmoment {
 namespace {
@@ -144,6 +145,8 @@ RuntimeResult PluginRuntime::start() {
   for (const auto& b : transport_->bound()) log_->info("listening {} {}", b.adapter, b.url);
   if (popup_server_) log_->info("pop-up page at {}/agent (links from mint_agent_link)", popup_server_->base_url());
   if (admin_server_) log_->info("admin endpoints at {}/healthz, /readyz, /metrics", admin_server_->base_url());
+  if (webhook_server_)
+    for (const auto& e : config_.webhooks.endpoints) log_->info("webhook {} at {}{}", e.adapter, webhook_server_->base_url(), e.path);
   state_ = State::Started;
   return RuntimeResult::success();
 }
@@ -156,6 +159,7 @@ RuntimeResult PluginRuntime::stop(std::chrono::milliseconds drain_timeout) {
   }
   auto deadline = std::chrono::steady_clock::now() + drain_timeout;
   transport_->stop();  // no new events
+  if (webhook_server_) webhook_server_->stop();
   if (popup_server_) popup_server_->stop();  // pages reconnect to another host, or later
   engine_->stop(drain_timeout);
   lookup_->stop();
@@ -276,6 +280,10 @@ nlohmann::json PluginRuntime::status() const {
                   {"cards_evicted", ps.cards_evicted}};
   }
   if (admin_server_) j["admin"] = {{"url", admin_server_->base_url()}};
+  if (webhook_server_) {
+    HttpServerStats ws = webhook_server_->stats();
+    j["webhooks"] = {{"url", webhook_server_->base_url()}, {"requests", ws.requests}, {"refused", ws.refused}};
+  }
   return j;
 }
 
@@ -324,12 +332,35 @@ bool PluginRuntime::start_web(std::string& error) {
       return false;
     }
   }
+  if (config_.webhooks.enabled) {
+    std::vector<WebhookRoutes::Endpoint> endpoints;
+    for (const auto& e : config_.webhooks.endpoints) {
+      AdapterOptions options;
+      options.settings = e.settings;
+      std::string why;
+      auto adapter = make_webhook_adapter(e.adapter, options, why);
+      if (!adapter) {
+        error = "webhook endpoint '" + e.name + "': " + why;
+        stop_web();
+        return false;
+      }
+      endpoints.push_back(WebhookRoutes::Endpoint{e.name, e.path, std::move(adapter)});
+    }
+    auto routes = std::make_shared<WebhookRoutes>(std::move(endpoints), *engine_, log_);
+    webhook_server_ = std::make_unique<HttpServer>(config_.webhooks.server, routes, log_);
+    if (!webhook_server_->start(error)) {
+      webhook_server_.reset();
+      stop_web();
+      return false;
+    }
+  }
   return true;
 }
 
 void PluginRuntime::stop_web() {
   if (popup_server_) popup_server_->stop();
   if (admin_server_) admin_server_->stop();
+  if (webhook_server_) webhook_server_->stop();
 }
 
 RuntimeResult PluginRuntime::mint_agent_link(const std::string& agent_id, std::chrono::seconds ttl, std::string& url) const {

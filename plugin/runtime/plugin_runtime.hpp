@@ -78,6 +78,7 @@ class PluginRuntime {
   std::shared_ptr<PopupHub> popup_hub_;
   std::unique_ptr<HttpServer> popup_server_;
   std::unique_ptr<HttpServer> admin_server_;
+  std::unique_ptr<HttpServer> webhook_server_;  // vendors' HTTP callbacks into the engine
   LabelledCounter sdk_events_by_type_;  // events submitted through the SDK (no WebSocket)
   mutable std::mutex state_mutex_;
   mutable std::mutex rules_mutex_;  // rules_ is replaced by reload_rules() while status() reads it

@@ -22,6 +22,8 @@ class EventSink {
 
   // A message was refused (counted by code for metrics); the transport has already replied.
   virtual void count_rejection(std::string_view /*adapter*/, std::string_view /*code*/) {}
+  // A message was understood and dropped for this reason (AdapterOutput::ignored_reasons).
+  virtual void count_ignored(std::string_view /*adapter*/, std::string_view /*reason*/) {}
 };
 
 }  // namespace rightmoment

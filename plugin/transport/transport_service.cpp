@@ -265,6 +265,7 @@ class Connection {
       impl_->log->warn("[adapter={} code={}] refused a message: {}", adapter_name_, r.code, r.message.substr(0, 200));
       send(error_reply(r));
     }
+    for (const auto& reason : out.ignored_reasons) impl_->sink.count_ignored(adapter_name_, reason);
     for (auto& ev : out.events) pending_.emplace_back(std::move(ev));
     if (out.sync_id) pending_.emplace_back(SyncRequest{*out.sync_id});
     if (out.close) {

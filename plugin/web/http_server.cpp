@@ -38,31 +38,6 @@ HttpResponse HttpResponse::text(unsigned status, std::string body) {
   return r;
 }
 
-std::optional<std::string> percent_decode(std::string_view s) {
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%') {
-      if (i + 2 >= s.size()) return std::nullopt;
-      int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   Impl(HttpServerConfig c, std::shared_ptr<HttpRoutes> r, std::shared_ptr<spdlog::logger> l)
       : cfg(std::move(c)), routes(std::move(r)), log(std::move(l)), acceptor(ioc) {}
@@ -119,25 +94,19 @@ HttpRequest to_request(const http::request<http::string_body>& req, const std::s
   std::string target(req.target());
   auto q = target.find('?');
   r.path = target.substr(0, q);
+  r.target = target;
   if (q != std::string::npos) {
-    std::string_view query(target);
-    query.remove_prefix(q + 1);
-    while (!query.empty()) {
-      auto amp = query.find('&');
-      std::string_view pair = query.substr(0, amp);
-      auto eq = pair.find('=');
-      auto key = percent_decode(pair.substr(0, eq));
-      auto value = percent_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
-      if (key && value && !key->empty() && !r.query.count(*key)) r.query.emplace(std::move(*key), std::move(*value));
-      if (amp == std::string_view::npos) break;
-      query.remove_prefix(amp + 1);
-    }
+    // A query with a broken escape is read as no query at all.
+    if (auto fields = parse_form_urlencoded(std::string_view(target).substr(q + 1)))
+      for (auto& [key, value] : *fields)
+        if (!key.empty() && !r.query.count(key)) r.query.emplace(std::move(key), std::move(value));
   }
   for (const auto& field : req) {
     std::string name(field.name_string());
     for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     r.headers[name] = std::string(field.value());
   }
+  r.body = req.body();
   r.remote = remote;
   r.tls = tls;
   return r;

@@ -15,6 +15,7 @@
 
 #include <spdlog/logger.h>
 
+#include "plugin/core/percent_encoding.hpp"  // percent_decode, for the routes
 #include "plugin/transport/transport_config.hpp"
 
 namespace rightmoment {
@@ -22,8 +23,10 @@ namespace rightmoment {
 struct HttpRequest {
   std::string method;                         // "GET", "POST", ...
   std::string path;                           // the target without its query, not decoded
+  std::string target;                         // path and query as received, not decoded
   std::map<std::string, std::string> query;   // percent-decoded
   std::map<std::string, std::string> headers; // lower-case names
+  std::string body;                           // at most max_request_bytes
   std::string remote;                         // "address:port"
   bool tls = false;
 
@@ -109,8 +112,5 @@ class HttpServer {
  private:
   std::shared_ptr<Impl> impl_;
 };
-
-// Percent-decodes a query component ('+' is a space); nullopt on a broken escape.
-std::optional<std::string> percent_decode(std::string_view s);
 
 }  // namespace rightmoment

@@ -106,6 +106,8 @@ std::string render_prometheus(const nlohmann::json& status) {
   w.labelled(m, "events_by_type", "rightmoment_events_processed_total", "type", "counter", "Events processed by the engine, by type");
   w.labelled(m, "rejections_by_code", "rightmoment_events_rejected_total", "reason", "counter",
              "Messages or events refused, by reason (error code)");
+  w.labelled(m, "ignored_by_reason", "rightmoment_messages_ignored_total", "reason", "counter",
+             "Vendor messages understood and dropped, by reason (an end for a contact never seen, ...)");
   w.scalar(m, "duplicate_events", "rightmoment_events_duplicate_total", "counter", "Events seen twice (resends), ignored");
   w.scalar(m, "late_events", "rightmoment_events_late_total", "counter", "Events for an interaction that had already ended");
   w.scalar(m, "inbox_full", "rightmoment_inbox_full_total", "counter", "Times the engine's inbox was full (backpressure)");

@@ -1,7 +1,8 @@
 #pragma once
-// Settings of the plugin's web endpoints, read from the configuration's "popup" and "admin" sections
+// Settings of the plugin's web endpoints, read from the configuration's "popup", "admin" and "webhooks" sections
 // (plugin/config/web_config_reader.cpp; config/rightmoment.example.jsonc documents them).
 #include <chrono>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,22 @@ struct PopupConfig {
 struct AdminConfig {
   bool enabled = false;
   HttpServerConfig server;
+};
+
+// One path of the webhook endpoint and the webhook adapter that serves it.
+struct WebhookEndpointConfig {
+  std::string name;
+  std::string adapter;  // "twilio-transcriptions"
+  std::string path;     // e.g. "/twilio/transcriptions"
+  std::map<std::string, std::string> settings;  // adapter-specific (docs/adapters/NAME.md)
+};
+
+// Vendors' HTTP callbacks (Twilio's real-time transcriptions), on a server of their own: it faces the
+// vendor's cloud (through a proxy), the pop-up faces agents and the admin endpoints operators.
+struct WebhooksConfig {
+  bool enabled = false;
+  HttpServerConfig server;
+  std::vector<WebhookEndpointConfig> endpoints;
 };
 
 }  // namespace rightmoment

@@ -3,11 +3,14 @@
 #include <benchmark/benchmark.h>
 
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "adapters/events/twilio_media_streams/twilio_signature.hpp"
 #include "plugin/core/event_adapter.hpp"
 #include "plugin/core/event_parser.hpp"
+#include "plugin/core/webhook_adapter.hpp"
 
 namespace {
 
@@ -77,6 +80,36 @@ BENCHMARK_CAPTURE(BM_VendorSession, twilio_media_streams, std::string("twilio-me
                   std::string("twilio_media_streams/call.jsonl"));
 BENCHMARK_CAPTURE(BM_VendorSession, amazon_connect, std::string("amazon-connect"),
                   std::string("amazon_connect/contact.jsonl"));
+
+// One of Twilio's real-time transcription callbacks through the webhook adapter: the form decoded,
+// X-Twilio-Signature checked (HMAC-SHA1, with and without the default port), the utterance made.
+void BM_TwilioTranscriptionWebhook(benchmark::State& state) {
+  std::ifstream in(RIGHTMOMENT_SOURCE_DIR "/tests/fixtures/twilio_media_streams/transcription_webhooks.form");
+  std::vector<std::string> bodies;
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) bodies.push_back(line);
+  if (bodies.size() < 4) {
+    state.SkipWithError("no transcription_webhooks.form fixture");
+    return;
+  }
+  const std::string body = bodies[3];  // a final customer transcript
+  AdapterOptions options;
+  options.settings = {{"public_url", "https://rightmoment.example.com"}, {"auth_token", "bench-auth-token"}};
+  std::string error;
+  auto adapter = make_webhook_adapter("twilio-transcriptions", options, error);
+  std::map<std::string, std::string> headers{
+      {"content-type", "application/x-www-form-urlencoded"},
+      {"x-twilio-signature", twilio::signature("bench-auth-token", "https://rightmoment.example.com/twilio/transcriptions",
+                                               *parse_form_urlencoded(body))}};
+  for (auto _ : state) {
+    WebhookOutput out;
+    adapter->on_request(WebhookRequest{"POST", "/twilio/transcriptions", headers, body, "127.0.0.1:1"}, kWall, out);
+    if (out.status != 200 || out.out.events.size() != 1) state.SkipWithError("the callback was not accepted");
+    benchmark::DoNotOptimize(out);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(BM_TwilioTranscriptionWebhook);
 
 }  // namespace
 

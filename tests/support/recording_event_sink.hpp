@@ -32,6 +32,18 @@ class RecordingEventSink : public EventSink {
     std::lock_guard lock(mutex_);
     rejections_.emplace_back(code);
   }
+  void count_ignored(std::string_view, std::string_view reason) override {
+    std::lock_guard lock(mutex_);
+    ignored_.emplace_back(reason);
+  }
+  std::vector<std::string> rejections() {
+    std::lock_guard lock(mutex_);
+    return rejections_;
+  }
+  std::vector<std::string> ignored() {
+    std::lock_guard lock(mutex_);
+    return ignored_;
+  }
   bool wait_for(std::size_t n, int seconds = 20) {
     std::unique_lock lock(mutex_);
     return cv_.wait_for(lock, std::chrono::seconds(seconds), [&] { return events_.size() >= n; });
@@ -54,6 +66,7 @@ class RecordingEventSink : public EventSink {
   std::condition_variable cv_;
   std::vector<CanonicalEvent> events_;
   std::vector<std::string> rejections_;
+  std::vector<std::string> ignored_;
   int refuse_next_ = 0;
 };
 

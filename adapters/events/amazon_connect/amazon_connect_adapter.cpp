@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <deque>
 #include <set>
-#include <unordered_set>
 #include <unordered_map>
 
 #include "adapters/events/vendor_json.hpp"
@@ -32,8 +31,22 @@ std::optional<double> sentiment_of(const std::optional<std::string>& s) {
   return std::nullopt;
 }
 
-// Messages of one forwarder connection. AWS delivers contact events at least once and in any order,
-// and its own samples vary in letter case: keys are matched without case and duplicates dropped.
+// What one connection knows of one contact.
+struct Contact {
+  std::set<std::string> seen;  // delivered already: "event/TYPE", "seg/KIND/PARTICIPANT/ID"
+  std::optional<EventTimeMs> start;  // Contact Lens offsets count from here
+  EventTimeMs last_ts = 0;     // of the latest event handed on: an end without a time of its own
+  bool live = false;           // an event of this contact was handed on (so the engine knows it)
+  bool started = false;
+  bool ended = false;
+  // An end that came before anything else of the contact (contact events are unordered): held, and
+  // handed on right after the contact's first event, should one still come on this connection.
+  std::optional<std::pair<EventTimeMs, std::optional<std::string>>> early_end;
+};
+
+// Messages of one forwarder connection: EventBridge contact events (the whole event, envelope and
+// detail) and Contact Lens real-time segments. AWS delivers contact events at least once and in any
+// order, and its own samples vary in letter case: keys are matched without case and duplicates dropped.
 class AmazonConnectAdapter final : public EventAdapter {
  public:
   explicit AmazonConnectAdapter(const AdapterOptions& options) : options_(options) {}
@@ -42,14 +55,24 @@ class AmazonConnectAdapter final : public EventAdapter {
   void on_text(std::string_view message, EventTimeMs wall_now, AdapterOutput& out) override {
     element doc;
     if (!vendor::parse_object(parser_, message, doc, out, options_.max_message_bytes)) return;
-    bool contact_lens = vendor::field(doc, "Segments").has_value() ||
-                        (vendor::field(doc, "ContactId") && vendor::field(doc, "EventType") && !vendor::field(doc, "detail"));
-    if (contact_lens)
-      return on_segments(doc, wall_now, out);
-    auto detail = vendor::field(doc, "detail");
-    element d = detail ? *detail : doc;
-    if (vendor::field(d, "eventType") && vendor::field(d, "contactId")) return on_contact_event(doc, d, wall_now, out);
-    ++out.ignored;  // agent events and anything else the forwarder sends along
+    if (auto detail = vendor::field(doc, "detail")) {
+      if (vendor::field(*detail, "eventType") && vendor::field(*detail, "contactId")) return on_contact_event(doc, *detail, wall_now, out);
+      ++out.ignored;  // agent events and other EventBridge events the forwarder sends along
+      return;
+    }
+    // Contact Lens segments always carry Version (and Segments unless STARTED/COMPLETED/FAILED).
+    bool contact_lens = vendor::field(doc, "Segments") || vendor::field(doc, "Version");
+    if (contact_lens && vendor::field(doc, "ContactId") && vendor::field(doc, "EventType")) return on_segments(doc, wall_now, out);
+    if (vendor::field(doc, "eventType") && vendor::field(doc, "contactId")) {
+      // A forwarder that sends event["detail"] loses the envelope (detail-type, time): refused, so
+      // that it is noticed and fixed rather than read as something else.
+      out.rejections.push_back(EventRejection{"bare_detail",
+                                              "a contact event's 'detail' alone: forward the whole EventBridge event "
+                                              "(with 'detail-type' and 'detail')",
+                                              std::nullopt});
+      return;
+    }
+    ++out.ignored;  // anything else the forwarder sends along
   }
 
  private:
@@ -59,6 +82,34 @@ class AmazonConnectAdapter final : public EventAdapter {
     return fallback;
   }
 
+  void emit(Contact& c, CanonicalEvent ev, AdapterOutput& out) {
+    bool first = !c.live;
+    c.live = true;
+    c.last_ts = std::max(c.last_ts, ev.ts);
+    std::string contact = ev.interaction_id;
+    out.events.push_back(std::move(ev));
+    if (first && c.early_end) end(c, contact, c.early_end->first, c.early_end->second, out);
+  }
+
+  // The contact's end, once, and only for a contact this connection has handed on: the end of one
+  // it never saw would create an interaction just to close it. That one is counted (a forwarder
+  // that spreads a contact over several connections shows up there) and held.
+  void end(Contact& c, const std::string& contact, EventTimeMs ts, std::optional<std::string> reason, AdapterOutput& out) {
+    if (c.ended) {
+      ++out.ignored;  // COMPLETED after DISCONNECTED, Contact Lens after the contact event, ...
+      return;
+    }
+    if (!c.live) {
+      out.ignored_reasons.emplace_back("unknown_contact");
+      if (!c.early_end) c.early_end.emplace(ts, std::move(reason));
+      return;
+    }
+    c.ended = true;
+    CanonicalEvent ev = vendor::make_event("ac-ended", EventType::InteractionEnded, contact, std::max(ts, c.last_ts));
+    ev.reason = std::move(reason);
+    emit(c, std::move(ev), out);
+  }
+
   void on_contact_event(const element& envelope, const element& d, EventTimeMs wall_now, AdapterOutput& out) {
     std::string type = upper(vendor::text(vendor::field(d, "eventType")).value_or(""));
     std::string contact = vendor::clip_id(vendor::text(vendor::field(d, "contactId")).value_or(""));
@@ -66,19 +117,20 @@ class AmazonConnectAdapter final : public EventAdapter {
       out.rejections.push_back(EventRejection{"missing_field", "a contact event needs detail.contactId", std::nullopt});
       return;
     }
-    track(contact);
-    if (!seen_.insert(contact + "/" + type).second) {
+    Contact& c = track(contact);
+    if (!c.seen.insert("event/" + type).second) {
       ++out.ignored;  // a duplicate delivery
       return;
     }
     EventTimeMs envelope_time = time_or(vendor::field(envelope, "time"), wall_now);
     if (type == "INITIATED" || type == "CONNECTED_TO_SYSTEM" || type == "QUEUED") {
-      if (!started_.insert(contact).second) {
+      if (c.started) {
         ++out.ignored;
         return;
       }
+      c.started = true;
       EventTimeMs ts = time_or(vendor::field(d, "initiationTimestamp"), envelope_time);
-      contact_start_[contact] = ts;
+      c.start = ts;
       CanonicalEvent ev = vendor::make_event("ac-started", EventType::InteractionStarted, contact, ts);
       std::string channel = lower(vendor::text(vendor::field(d, "channel")).value_or("voice"));
       ev.channel = channel == "chat" ? "chat" : channel == "email" ? "email" : channel == "task" ? "chat" : "voice";
@@ -90,8 +142,7 @@ class AmazonConnectAdapter final : public EventAdapter {
         ev.customer.account_id = vendor::text(vendor::field(*attrs, "accountId"));
         ev.customer.email = vendor::text(vendor::field(*attrs, "customerEmail"));
       }
-      out.events.push_back(std::move(ev));
-      return;
+      return emit(c, std::move(ev), out);
     }
     if (type == "CONNECTED_TO_AGENT") {
       auto agent = vendor::field(d, "agentInfo");
@@ -101,20 +152,11 @@ class AmazonConnectAdapter final : public EventAdapter {
       EventTimeMs ts = agent ? time_or(vendor::field(*agent, "connectedToAgentTimestamp"), envelope_time) : envelope_time;
       CanonicalEvent ev = vendor::make_event(vendor::clip_id("ac-agent-" + agent_id), EventType::AgentJoined, contact, ts);
       ev.agent_id = vendor::clip_id(agent_id);
-      out.events.push_back(std::move(ev));
-      return;
+      return emit(c, std::move(ev), out);
     }
-    if (type == "DISCONNECTED" || type == "COMPLETED") {
-      if (!ended_.insert(contact).second) {
-        ++out.ignored;  // COMPLETED after DISCONNECTED
-        return;
-      }
-      EventTimeMs ts = time_or(vendor::field(d, "disconnectTimestamp"), envelope_time);
-      CanonicalEvent ev = vendor::make_event("ac-ended", EventType::InteractionEnded, contact, ts);
-      ev.reason = vendor::text(vendor::field(d, "disconnectReason"));
-      out.events.push_back(std::move(ev));
-      return;
-    }
+    if (type == "DISCONNECTED" || type == "COMPLETED")
+      return end(c, contact, time_or(vendor::field(d, "disconnectTimestamp"), envelope_time),
+                 vendor::text(vendor::field(d, "disconnectReason")), out);
     ++out.ignored;  // CONTACT_DATA_UPDATED and others
   }
 
@@ -124,13 +166,15 @@ class AmazonConnectAdapter final : public EventAdapter {
       out.rejections.push_back(EventRejection{"missing_field", "a Contact Lens message needs ContactId", std::nullopt});
       return;
     }
-    track(contact);
-    auto start = contact_start_.find(contact);
-    EventTimeMs base = start != contact_start_.end() ? start->second : contact_start_.emplace(contact, wall_now).first->second;
+    Contact& c = track(contact);
+    if (!c.start) c.start = wall_now;
+    std::string type = upper(vendor::text(vendor::field(doc, "EventType")).value_or(""));
+    if (type == "COMPLETED" || type == "FAILED")  // the analysis session ended: so did the call
+      return end(c, contact, c.last_ts, type == "FAILED" ? std::optional<std::string>("contact_lens_failed") : std::nullopt, out);
     auto segments = vendor::field(doc, "Segments");
     simdjson::dom::array list;
     if (!segments || segments->get_array().get(list) != simdjson::SUCCESS) {
-      ++out.ignored;  // STARTED, COMPLETED, FAILED carry no segments
+      ++out.ignored;  // STARTED carries no segments
       return;
     }
     for (element segment : list) {
@@ -142,15 +186,19 @@ class AmazonConnectAdapter final : public EventAdapter {
       }
       element s = transcript ? *transcript : *partial;
       std::string id = vendor::text(vendor::field(s, "Id")).value_or("");
-      if (id.empty() || !seen_.insert(contact + "/seg/" + id).second) {
+      // Ids are unique per participant, not per contact: AWS's own samples reuse them across participants.
+      std::string participant = vendor::text(vendor::field(s, "ParticipantId"))
+                                    .value_or(vendor::text(vendor::field(s, "ParticipantRole")).value_or(""));
+      std::string kind = transcript ? "t" : "u";
+      if (id.empty() || !c.seen.insert("seg/" + kind + "/" + participant + "/" + id).second) {
         ++out.ignored;
         continue;
       }
       std::string text = vendor::text(vendor::field(s, transcript ? "Content" : "PartialContent")).value_or("");
       if (text.empty()) continue;
-      EventTimeMs ts = base + vendor::integer(vendor::field(s, "EndOffsetMillis"))
-                                  .value_or(vendor::integer(vendor::field(s, "BeginOffsetMillis")).value_or(0));
-      CanonicalEvent ev = vendor::make_event(vendor::clip_id((transcript ? "ac-t-" : "ac-u-") + id), EventType::Utterance, contact, ts);
+      EventTimeMs ts = *c.start + vendor::integer(vendor::field(s, "EndOffsetMillis"))
+                                      .value_or(vendor::integer(vendor::field(s, "BeginOffsetMillis")).value_or(0));
+      CanonicalEvent ev = vendor::make_event(vendor::clip_id("ac-" + kind + "-" + participant + "-" + id), EventType::Utterance, contact, ts);
       ev.speaker = upper(vendor::text(vendor::field(s, "ParticipantRole")).value_or("CUSTOMER")) == "AGENT" ? Speaker::Agent
                                                                                                              : Speaker::Customer;
       ev.text = std::move(text);
@@ -160,33 +208,28 @@ class AmazonConnectAdapter final : public EventAdapter {
       ev.end_ms = vendor::integer(vendor::field(s, "EndOffsetMillis"));
       if (ev.start_ms && *ev.start_ms < 0) ev.start_ms.reset();
       if (ev.end_ms && *ev.end_ms < 0) ev.end_ms.reset();
-      out.events.push_back(std::move(ev));
+      emit(c, std::move(ev), out);
     }
   }
 
-  // A forwarder connection lives for weeks: what we remember per contact (duplicates, start time)
-  // is kept for the most recent kTrackedContacts contacts only, the oldest forgotten first. A
-  // duplicate of a forgotten contact's event gets through here; the engine drops it by event id
-  // (or as late, for an ended interaction).
+  // A forwarder connection lives for weeks: contacts are remembered for the most recent
+  // kTrackedContacts only, the oldest forgotten first. A duplicate of a forgotten contact's event
+  // gets through here; the engine drops it by event id (or as late, for an ended interaction).
   static constexpr std::size_t kTrackedContacts = 10000;
-  void track(const std::string& contact) {
-    if (!tracked_.insert(contact).second) return;
+  Contact& track(const std::string& contact) {
+    auto [it, added] = contacts_.try_emplace(contact);
+    if (!added) return it->second;
     order_.push_back(contact);
-    if (order_.size() <= kTrackedContacts) return;
-    const std::string old = std::move(order_.front());
-    order_.pop_front();
-    tracked_.erase(old);
-    seen_.erase(seen_.lower_bound(old + "/"), seen_.lower_bound(old + "0"));  // '0' follows '/'
-    started_.erase(old);
-    ended_.erase(old);
-    contact_start_.erase(old);
+    if (order_.size() > kTrackedContacts) {
+      contacts_.erase(order_.front());
+      order_.pop_front();
+    }
+    return it->second;
   }
 
   AdapterOptions options_;
   simdjson::dom::parser parser_;
-  std::set<std::string> seen_, started_, ended_;
-  std::unordered_map<std::string, EventTimeMs> contact_start_;
-  std::unordered_set<std::string> tracked_;
+  std::unordered_map<std::string, Contact> contacts_;  // references stay valid across inserts
   std::deque<std::string> order_;
 };
 

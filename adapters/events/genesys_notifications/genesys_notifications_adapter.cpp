@@ -120,7 +120,6 @@ class GenesysNotificationsAdapter final : public EventAdapter {
       if (purpose == "customer" || purpose == "external") {
         customer_present = true;
         std::string address = vendor::text(vendor::field(p, "address")).value_or("");
-        if (address.rfind("tel:", 0) == 0) address = address.substr(4);
         if (!address.empty()) phone = address;
         if (!state.empty()) {
           direction = vendor::text(vendor::field(call, "direction"));

@@ -2,6 +2,7 @@
 
 #include <initializer_list>
 
+#include "adapters/events/twilio_media_streams/twilio_transcription.hpp"
 #include "adapters/events/vendor_json.hpp"
 
 namespace rightmoment {
@@ -19,7 +20,7 @@ std::optional<std::string> parameter(const std::optional<element>& params, std::
 
 // One Media Stream: connected, start (callSid and the customParameters that carry the caller's
 // identity and the agent), media (counted), dtmf, mark, stop; and real-time transcription events that a
-// forwarder relays as JSON on the same socket.
+// forwarder relays as JSON on the same socket (the documented alternative to the webhook endpoint).
 class TwilioMediaStreamsAdapter final : public EventAdapter {
  public:
   explicit TwilioMediaStreamsAdapter(const AdapterOptions& options) : options_(options) {}
@@ -28,7 +29,7 @@ class TwilioMediaStreamsAdapter final : public EventAdapter {
   void on_text(std::string_view message, EventTimeMs wall_now, AdapterOutput& out) override {
     element doc;
     if (!vendor::parse_object(parser_, message, doc, out, options_.max_message_bytes)) return;
-    if (auto transcription = vendor::text(vendor::field(doc, "TranscriptionEvent"))) return on_transcription(doc, *transcription, wall_now, out);
+    if (vendor::field(doc, "TranscriptionEvent")) return on_transcription(doc, wall_now, out);
     auto event = vendor::text(vendor::field(doc, "event"));
     if (!event) {
       out.rejections.push_back(EventRejection{"missing_field", "a Media Streams message needs 'event'", std::nullopt});
@@ -78,43 +79,15 @@ class TwilioMediaStreamsAdapter final : public EventAdapter {
   }
 
  private:
-  void on_transcription(const element& doc, const std::string& kind, EventTimeMs wall_now, AdapterOutput& out) {
-    if (kind != "transcription-content") {
-      ++out.ignored;  // started, stopped, error
-      return;
-    }
-    std::string call = vendor::text(vendor::field(doc, "CallSid")).value_or(call_sid_);
-    if (call.empty()) {
-      out.rejections.push_back(EventRejection{"missing_field", "a transcription event needs CallSid", std::nullopt});
-      return;
-    }
-    // TranscriptionData is a JSON object written as a string: decode it a second time.
-    std::string text;
-    if (auto data = vendor::text(vendor::field(doc, "TranscriptionData"))) {
-      simdjson::dom::parser inner;
-      element d;
-      simdjson::padded_string padded(*data);
-      if (inner.parse(padded).get(d) == simdjson::SUCCESS) text = vendor::text(vendor::field(d, "transcript")).value_or("");
-    }
-    if (text.empty()) {
-      ++out.ignored;
-      return;
-    }
-    std::string seq = vendor::text(vendor::field(doc, "SequenceId")).value_or(std::to_string(++local_seq_));
-    bool final = vendor::boolean(vendor::field(doc, "Final")).value_or(true);
-    EventTimeMs ts = wall_now;
-    if (auto stamp = vendor::text(vendor::field(doc, "Timestamp")))
-      if (auto t = parse_rfc3339(*stamp)) ts = *t;
-    CanonicalEvent ev = vendor::make_event(vendor::clip_id("tw-tr-" + seq), EventType::Utterance, vendor::clip_id(call), ts);
-    auto track = vendor::text(vendor::field(doc, "Track")).value_or("inbound_track");
-    ev.speaker = track.rfind("outbound", 0) == 0 ? Speaker::Agent : Speaker::Customer;
-    ev.text = std::move(text);
-    ev.final = final;
-    out.events.push_back(std::move(ev));
+  // A transcription event a forwarder relays as JSON (the webhook endpoint takes Twilio's own post).
+  void on_transcription(const element& doc, EventTimeMs wall_now, AdapterOutput& out) {
+    auto fields = twilio::TranscriptionFields::read([&](std::string_view name) { return vendor::text(vendor::field(doc, name)); });
+    twilio::translate_transcription(fields, call_sid_, wall_now, transcription_parser_, local_seq_, out);
   }
 
   AdapterOptions options_;
   simdjson::dom::parser parser_;
+  simdjson::dom::parser transcription_parser_;  // TranscriptionData, while parser_ holds the message
   std::string call_sid_;
   std::uint64_t local_seq_ = 0;
 };

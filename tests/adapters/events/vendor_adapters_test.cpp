@@ -128,7 +128,7 @@ TEST(GenesysNotifications, FullStateIsDiffedIntoEventsAndTranscriptsBecomeUttera
   EXPECT_TRUE(r.rejections.empty());
   EXPECT_EQ(types(r), (std::vector<std::string>{"interaction.started", "agent.joined", "utterance", "hold.started",
                                                 "hold.ended", "agent.left", "interaction.ended"}));
-  EXPECT_EQ(r.events[0].customer.phone.value_or(""), "+13175550123");
+  EXPECT_EQ(r.events[0].customer.phone.value_or(""), "tel:+13175550123");  // as Genesys writes it: the identity normaliser reads tel:
   EXPECT_EQ(r.events[1].agent_id.value_or(""), "7e3c");
   EXPECT_EQ(r.events[2].text, "I'm thinking of switching to another provider");
   EXPECT_EQ(r.events[3].ts, *parse_rfc3339("2024-05-01T10:03:11.000Z"));
@@ -200,6 +200,70 @@ TEST(AmazonConnect, ALongLivedConnectionRemembersOnlyRecentContacts) {
   EXPECT_TRUE(again.events.empty());
   a->on_text(initiated(0), kWall, again);  // the oldest was forgotten (the engine dedupes by event id)
   EXPECT_EQ(again.events.size(), 1u);
+}
+
+// Issue 14: Contact Lens COMPLETED and FAILED were ignored, so the interaction stayed open.
+TEST(AmazonConnect, ContactLensCompletedOrFailedEndsTheInteraction) {
+  for (const char* end : {"COMPLETED", "FAILED"}) {
+    auto a = make_event_adapter("amazon-connect", AdapterOptions{});
+    AdapterOutput out;
+    a->on_text(R"({"Version":"1.0.0","Channel":"VOICE","AccountId":"123456789012","InstanceId":"i-1","ContactId":"c-2","LanguageCode":"en-US","EventType":"STARTED"})",
+               kWall, out);
+    a->on_text(R"({"Version":"1.0.0","Channel":"VOICE","ContactId":"c-2","EventType":"SEGMENTS","Segments":[{"Transcript":{"Id":"t1","ParticipantId":"CUSTOMER","ParticipantRole":"CUSTOMER","Content":"Hello","BeginOffsetMillis":1000,"EndOffsetMillis":2000}}]})",
+               kWall, out);
+    a->on_text(std::string(R"({"Version":"1.0.0","Channel":"VOICE","ContactId":"c-2","EventType":")") + end + R"("})", kWall, out);
+    a->on_text(R"({"version":"0","detail-type":"Amazon Connect Contact Event","detail":{"eventType":"DISCONNECTED","contactId":"c-2"}})", kWall, out);
+    ASSERT_EQ(out.events.size(), 2u) << end;
+    EXPECT_EQ(out.events[1].type, EventType::InteractionEnded) << end;  // once, though DISCONNECTED followed
+    EXPECT_EQ(out.events[1].ts, kWall + 2000) << end;                   // not before the last utterance
+  }
+}
+
+// Issue 14: AWS's own samples reuse segment ids across participants, and a customer line was lost.
+TEST(AmazonConnect, DuplicatesAreKeyedOnTheParticipantAndTheId) {
+  auto a = make_event_adapter("amazon-connect", AdapterOptions{});
+  AdapterOutput out;
+  auto segment = [](const char* role, const char* text) {
+    return std::string(R"({"Version":"1.0.0","ContactId":"c-3","EventType":"SEGMENTS","Segments":[{"Transcript":{"Id":"seg-1","ParticipantId":")") +
+           role + R"(","ParticipantRole":")" + role + R"(","Content":")" + text + R"(","BeginOffsetMillis":0,"EndOffsetMillis":900}}]})";
+  };
+  a->on_text(segment("AGENT", "How can I help?"), kWall, out);
+  a->on_text(segment("CUSTOMER", "I want to cancel my contract"), kWall, out);
+  a->on_text(segment("CUSTOMER", "I want to cancel my contract"), kWall, out);  // a redelivery
+  ASSERT_EQ(out.events.size(), 2u);
+  EXPECT_EQ(out.events[0].speaker, Speaker::Agent);
+  EXPECT_EQ(out.events[1].speaker, Speaker::Customer);
+  EXPECT_NE(out.events[0].event_id, out.events[1].event_id);
+}
+
+// Issue 14: a bare EventBridge 'detail' was dropped silently.
+TEST(AmazonConnect, ABareDetailObjectIsRefusedWithACode) {
+  auto a = make_event_adapter("amazon-connect", AdapterOptions{});
+  AdapterOutput out;
+  a->on_text(R"({"eventType":"INITIATED","contactId":"c-4","channel":"VOICE","initiationMethod":"INBOUND"})", kWall, out);
+  a->on_text(R"({"eventType":"COMPLETED","contactId":"c-4","channel":"VOICE"})", kWall, out);
+  EXPECT_TRUE(out.events.empty());
+  ASSERT_EQ(out.rejections.size(), 2u);
+  EXPECT_EQ(out.rejections[0].code, "bare_detail");
+}
+
+// Issue 14: a DISCONNECTED for an unknown contact created an interaction and ended it on the spot.
+TEST(AmazonConnect, AnEndForAContactNeverSeenIsCountedAndCreatesNothing) {
+  auto a = make_event_adapter("amazon-connect", AdapterOptions{});
+  AdapterOutput out;
+  a->on_text(R"({"version":"0","detail-type":"Amazon Connect Contact Event","time":"2026-11-22T10:05:00Z","detail":{"eventType":"DISCONNECTED","contactId":"c-5","disconnectTimestamp":"2026-11-22T10:05:00.000Z"}})",
+             kWall, out);
+  a->on_text(R"({"Version":"1.0.0","ContactId":"c-6","EventType":"COMPLETED"})", kWall, out);
+  EXPECT_TRUE(out.events.empty());
+  EXPECT_TRUE(out.rejections.empty());
+  EXPECT_EQ(out.ignored_reasons, (std::vector<std::string>{"unknown_contact", "unknown_contact"}));
+  // Contact events are unordered: should the contact's start still come, it is ended right after.
+  a->on_text(R"({"version":"0","detail-type":"Amazon Connect Contact Event","detail":{"eventType":"INITIATED","contactId":"c-5","initiationTimestamp":"2026-11-22T10:00:00.000Z"}})",
+             kWall, out);
+  ASSERT_EQ(out.events.size(), 2u);
+  EXPECT_EQ(out.events[0].type, EventType::InteractionStarted);
+  EXPECT_EQ(out.events[1].type, EventType::InteractionEnded);
+  EXPECT_EQ(out.events[1].ts, *parse_rfc3339("2026-11-22T10:05:00Z"));
 }
 
 TEST(TwilioMediaStreams, ADtmfEventWithoutADigitIsRefused) {

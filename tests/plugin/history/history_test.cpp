@@ -36,6 +36,30 @@ TEST(Identity, PhonesInEveryHumanFormatNormaliseToE164) {
   EXPECT_FALSE(normalise_email("not-an-email"));
 }
 
+// Caller ids as CTI, SBCs and SIPREC metadata write them (issue 14): tel: per RFC 3966, sip:/sips:
+// per RFC 3261, in every path that normalises a phone (events and imports alike).
+TEST(Identity, CallerIdsWrittenAsTelAndSipUrisNormaliseToE164) {
+  for (const char* raw : {"tel:+14155550201", "tel:+1-415-555-0201", "TEL:+1.415.555.0201", "tel:+1(415)555-0201;ext=42",
+                          "tel:555-0201;phone-context=+1-415", "tel:+14155550201;phone-context=+1",
+                          "tel:4155550201;phone-context=carrier.example", "sip:+14155550201@carrier.example",
+                          "sip:+14155550201@carrier.example;user=phone", "sips:+14155550201@carrier.example:5061;transport=tls",
+                          "SIP:+14155550201@10.0.0.1:5060", "<sip:+14155550201@carrier.example>;tag=a48s",
+                          "\"Jordan Blake\" <sip:+14155550201@carrier.example;user=phone>;tag=9fxced76sl",
+                          "sip:%2B14155550201@carrier.example", "sip:+1-415-555-0201;ext=7@carrier.example;user=phone",
+                          "sip:4155550201@carrier.example", "sip:+14155550201:secret@carrier.example",
+                          "<tel:+14155550201>"})
+    EXPECT_EQ(normalise_phone(raw, "US").value_or("?"), "+14155550201") << raw;
+  EXPECT_EQ(normalise_phone("sip:+442079460958@sbc.example.co.uk;user=phone", "US").value_or("?"), "+442079460958");
+  EXPECT_EQ(normalise_phone("tel:20-7946-0958;phone-context=+44", "US").value_or("?"), "+442079460958");
+  // A SIP user part that is not a number is no phone; nor is a URI without a user part, or an extension.
+  for (const char* raw : {"sip:alice@example.com", "sips:agent.smith@pbx.example", "sip:carrier.example", "sip:anonymous@anonymous.invalid",
+                          "sip:1001@pbx.example", "sip:@carrier.example", "tel:", "tel:7042;phone-context=pbx.example",
+                          "<sip:alice@example.com>", "sip:%zz@carrier.example"})
+    EXPECT_FALSE(normalise_phone(raw, "US")) << raw;
+  // The importer goes through the same normaliser: a tel: URI in a history file is found by a sip: caller id.
+  EXPECT_EQ(normalise_identity(IdentityKind::Phone, "tel:+1-415-555-0201", "US"), normalise_phone("sip:+14155550201@x.example", "US"));
+}
+
 TEST(HistoryImport, BadLinesAreReportedWithTheirNumbersAndTheRestImported) {
   auto store = open_history_store("sqlite://" + temp_db("import.db"));
   std::istringstream in(
