@@ -17,8 +17,11 @@ void OutcomeWriter::start() {
   thread_ = std::thread([this] { run(); });
 }
 
-void OutcomeWriter::stop(std::chrono::milliseconds flush_timeout) {
-  if (!thread_.joinable()) return;
+bool OutcomeWriter::stop(std::chrono::milliseconds flush_timeout) {
+  if (!thread_.joinable()) {
+    std::lock_guard lock(mutex_);
+    return dropped_at_stop_ == 0;
+  }
   flush(flush_timeout);
   {
     std::lock_guard lock(mutex_);
@@ -34,6 +37,8 @@ void OutcomeWriter::stop(std::chrono::milliseconds flush_timeout) {
   }
   for (auto& [target, done] : left)
     if (done) done();
+  std::lock_guard lock(mutex_);
+  return dropped_at_stop_ == 0;
 }
 
 bool OutcomeWriter::append(OutcomeRecord record) {
@@ -127,6 +132,7 @@ void OutcomeWriter::run() {
         // Shutting down with the store down: what is left cannot be written; say so.
         log_->error("outcome record: {} records not written at shutdown", queue_.size());
         committed_ += queue_.size();
+        dropped_at_stop_ += queue_.size();
         metrics_.outcome_dropped.fetch_add(queue_.size());
         queue_.clear();
         cv_.notify_all();

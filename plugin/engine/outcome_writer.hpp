@@ -27,7 +27,9 @@ class OutcomeWriter {
   ~OutcomeWriter();
 
   void start();
-  void stop(std::chrono::milliseconds flush_timeout);  // flushes, then joins
+  // Flushes for up to flush_timeout, then joins (what is still queued is written if the store takes it,
+  // else dropped and counted). True when every record accepted was committed.
+  bool stop(std::chrono::milliseconds flush_timeout);
 
   // Never blocks; false when full (dropped and counted).
   bool append(OutcomeRecord record);
@@ -51,6 +53,7 @@ class OutcomeWriter {
   std::uint64_t appended_ = 0;   // records accepted so far
   std::uint64_t committed_ = 0;  // records committed (or given up) so far
   bool stopping_ = false;
+  std::size_t dropped_at_stop_ = 0;
   std::vector<std::pair<std::uint64_t, std::function<void()>>> barriers_;
   bool failing_ = false;
   std::thread thread_;
