@@ -41,6 +41,7 @@ class OutcomeWriter {
 
  private:
   void run();
+  void drop_queue_at_stop();  // with mutex_ held
   void release_barriers(std::unique_lock<std::mutex>& lock);
 
   std::shared_ptr<HistoryStore> store_;
@@ -53,6 +54,7 @@ class OutcomeWriter {
   std::uint64_t appended_ = 0;   // records accepted so far
   std::uint64_t committed_ = 0;  // records committed (or given up) so far
   bool stopping_ = false;
+  bool out_of_time_ = false;  // stop's flush timed out: what is still queued is dropped
   std::size_t dropped_at_stop_ = 0;
   std::vector<std::pair<std::uint64_t, std::function<void()>>> barriers_;
   bool failing_ = false;

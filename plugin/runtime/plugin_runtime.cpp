@@ -293,9 +293,12 @@ nlohmann::json PluginRuntime::status() const {
   }
   if (auto sdk = sdk_events_by_type_.snapshot(); !sdk.empty()) transport["events_by_adapter"]["sdk"] = sdk;
   j["transport"] = std::move(transport);
+  // start() sets the web servers up before it publishes State::Started; until then (a callback may
+  // read the status during start) they are not read.
+  bool servers_set = state != State::Created;
   if (popup_hub_) {
     PopupHubStats ps = popup_hub_->stats();
-    j["popup"] = {{"url", popup_server_ ? popup_server_->base_url() : ""},
+    j["popup"] = {{"url", servers_set && popup_server_ ? popup_server_->base_url() : ""},
                   {"pages_open", ps.pages_open},
                   {"agents_with_cards", ps.agents_with_cards},
                   {"cards_active", ps.cards_active},
@@ -303,7 +306,7 @@ nlohmann::json PluginRuntime::status() const {
                   {"feedback_refused", ps.feedback_refused},
                   {"cards_evicted", ps.cards_evicted}};
   }
-  if (admin_server_) j["admin"] = {{"url", admin_server_->base_url()}};
+  if (servers_set && admin_server_) j["admin"] = {{"url", admin_server_->base_url()}};
   j["log"] = {{"host_lines_dropped", log_forwarder_ ? log_forwarder_->lines_dropped() : 0}};
   return j;
 }
@@ -369,7 +372,7 @@ RuntimeResult PluginRuntime::mint_agent_link(const std::string& agent_id, std::c
   std::string base = config_.popup.public_url;
   if (base.empty()) {
     std::lock_guard lock(state_mutex_);
-    if (!popup_server_ || state_ != State::Started)
+    if (state_ != State::Started || !popup_server_)  // popup_server_ is set before Started is published
       return RuntimeResult::fail(RuntimeError::State,
                                  "mint_agent_link: not started, so the page's address is not known yet (or set popup.public_url)");
     base = popup_server_->base_url();
