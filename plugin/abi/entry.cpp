@@ -8,8 +8,8 @@
 #include <memory>
 #include <string>
 
+#include "plugin/runtime/host_callback_scope.hpp"
 #include "plugin/runtime/plugin_runtime.hpp"
-#include "plugin/engine/prompt_delivery.hpp"
 
 struct rm_plugin {
   std::unique_ptr<rightmoment::PluginRuntime> runtime;
@@ -57,7 +57,7 @@ rm_status guarded(const char* what, Body&& body) noexcept {
   }
 }
 
-bool in_callback() { return rightmoment::PromptDelivery::on_delivery_thread(); }
+bool in_callback() { return rightmoment::inside_host_callback(); }
 
 const char* api_last_error(void) { return t_last_error.c_str(); }
 
@@ -99,11 +99,15 @@ rm_status api_create(const rm_create_options* options, rm_plugin** out) {
           case spdlog::level::warn: l = RM_LOG_WARN; break;
           default: l = RM_LOG_ERROR; break;
         }
+        rightmoment::HostCallbackScope scope;
         cb.log(cb.host_data, l, line.data(), line.size());
       };
     }
     if (cb.deliver_prompt) {
-      hooks.deliver_prompt = [cb](std::string_view json) { cb.deliver_prompt(cb.host_data, json.data(), json.size()); };
+      hooks.deliver_prompt = [cb](std::string_view json) {
+        rightmoment::HostCallbackScope scope;
+        cb.deliver_prompt(cb.host_data, json.data(), json.size());
+      };
     }
     RuntimeResult result;
     plugin->runtime = rightmoment::PluginRuntime::create(std::move(config), std::move(hooks), result);

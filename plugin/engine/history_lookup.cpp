@@ -17,10 +17,12 @@ HistoryLookup::~HistoryLookup() { stop(); }
 
 void HistoryLookup::start() {
   if (!workers_.empty()) return;
+  stopping_ = false;
   for (std::size_t i = 0; i < worker_count_; ++i) workers_.emplace_back([this] { run(); });
 }
 
 void HistoryLookup::stop() {
+  stopping_ = true;
   queue_.close();
   for (auto& t : workers_)
     if (t.joinable()) t.join();
@@ -63,6 +65,7 @@ void HistoryLookup::run() {
       if (queue_.closed()) break;
       continue;
     }
+    if (stopping_) continue;
     CallerView view = lookup(job->identifiers);
     if (job->done) job->done(std::move(job->interaction_id), std::move(view));
   }

@@ -30,6 +30,7 @@ class HistoryLookup {
   ~HistoryLookup();
 
   void start();
+  // Joins the workers after the lookups in progress; queued ones are dropped (nobody waits for them).
   void stop();
   // false when the job queue is full: the caller treats the history as unavailable.
   bool submit(LookupJob job);
@@ -48,6 +49,7 @@ class HistoryLookup {
   BoundedQueue<LookupJob> queue_;
   std::vector<std::thread> workers_;
   std::atomic<bool> failing_{false};
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace rightmoment

@@ -13,16 +13,21 @@ void OutcomeWriter::start() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = false;
+    out_of_time_ = false;
   }
   thread_ = std::thread([this] { run(); });
 }
 
-void OutcomeWriter::stop(std::chrono::milliseconds flush_timeout) {
-  if (!thread_.joinable()) return;
-  flush(flush_timeout);
+bool OutcomeWriter::stop(std::chrono::milliseconds flush_timeout) {
+  if (!thread_.joinable()) {
+    std::lock_guard lock(mutex_);
+    return dropped_at_stop_ == 0;
+  }
+  bool flushed = flush(flush_timeout);
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
+    out_of_time_ = !flushed;  // the batch in progress is finished; the rest is dropped and counted
   }
   cv_.notify_all();
   thread_.join();
@@ -34,6 +39,8 @@ void OutcomeWriter::stop(std::chrono::milliseconds flush_timeout) {
   }
   for (auto& [target, done] : left)
     if (done) done();
+  std::lock_guard lock(mutex_);
+  return dropped_at_stop_ == 0;
 }
 
 bool OutcomeWriter::append(OutcomeRecord record) {
@@ -87,6 +94,14 @@ void OutcomeWriter::release_barriers(std::unique_lock<std::mutex>& lock) {
   lock.lock();
 }
 
+void OutcomeWriter::drop_queue_at_stop() {
+  committed_ += queue_.size();
+  dropped_at_stop_ += queue_.size();
+  metrics_.outcome_dropped.fetch_add(queue_.size());
+  queue_.clear();
+  cv_.notify_all();
+}
+
 void OutcomeWriter::run() {
   std::unique_lock lock(mutex_);
   auto retry_delay = std::chrono::milliseconds(100);
@@ -96,6 +111,12 @@ void OutcomeWriter::run() {
       release_barriers(lock);
       if (stopping_) break;
       continue;
+    }
+    if (stopping_ && out_of_time_) {
+      log_->error("outcome record: {} records not written: stop ran out of time", queue_.size());
+      drop_queue_at_stop();
+      release_barriers(lock);
+      break;
     }
     std::vector<OutcomeRecord> batch;
     std::size_t n = std::min<std::size_t>(queue_.size(), 512);
@@ -126,10 +147,7 @@ void OutcomeWriter::run() {
       if (stopping_) {
         // Shutting down with the store down: what is left cannot be written; say so.
         log_->error("outcome record: {} records not written at shutdown", queue_.size());
-        committed_ += queue_.size();
-        metrics_.outcome_dropped.fetch_add(queue_.size());
-        queue_.clear();
-        cv_.notify_all();
+        drop_queue_at_stop();
         release_barriers(lock);
         break;
       }

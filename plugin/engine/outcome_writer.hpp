@@ -27,7 +27,9 @@ class OutcomeWriter {
   ~OutcomeWriter();
 
   void start();
-  void stop(std::chrono::milliseconds flush_timeout);  // flushes, then joins
+  // Flushes for up to flush_timeout, then joins (what is still queued is written if the store takes it,
+  // else dropped and counted). True when every record accepted was committed.
+  bool stop(std::chrono::milliseconds flush_timeout);
 
   // Never blocks; false when full (dropped and counted).
   bool append(OutcomeRecord record);
@@ -39,6 +41,7 @@ class OutcomeWriter {
 
  private:
   void run();
+  void drop_queue_at_stop();  // with mutex_ held
   void release_barriers(std::unique_lock<std::mutex>& lock);
 
   std::shared_ptr<HistoryStore> store_;
@@ -51,6 +54,8 @@ class OutcomeWriter {
   std::uint64_t appended_ = 0;   // records accepted so far
   std::uint64_t committed_ = 0;  // records committed (or given up) so far
   bool stopping_ = false;
+  bool out_of_time_ = false;  // stop's flush timed out: what is still queued is dropped
+  std::size_t dropped_at_stop_ = 0;
   std::vector<std::pair<std::uint64_t, std::function<void()>>> barriers_;
   bool failing_ = false;
   std::thread thread_;

@@ -2,7 +2,6 @@
 
 namespace rightmoment {
 namespace {
-thread_local bool t_on_delivery_thread = false;
 // Barriers are few and must never be refused, so the queue keeps room for them above the limit.
 constexpr std::size_t kBarrierReserve = 1024;
 }  // namespace
@@ -28,9 +27,12 @@ void PromptDelivery::start() {
   thread_ = std::thread([this] { run(); });
 }
 
-void PromptDelivery::stop() {
+bool PromptDelivery::stop(std::chrono::steady_clock::time_point deadline) {
+  if (deadline != std::chrono::steady_clock::time_point::max())
+    stop_deadline_ns_.store(std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch()).count());
   queue_.close();
   if (thread_.joinable()) thread_.join();
+  return dropped_at_stop_.load() == 0;
 }
 
 bool PromptDelivery::deliver(DeliveredPrompt prompt) {
@@ -46,10 +48,7 @@ void PromptDelivery::barrier(std::function<void()> done) {
   if (!queue_.try_push(Item(Barrier{done}))) done();  // closed (stopping) or absurdly full: don't hang the waiter
 }
 
-bool PromptDelivery::on_delivery_thread() { return t_on_delivery_thread; }
-
 void PromptDelivery::run() {
-  t_on_delivery_thread = true;
   while (true) {
     auto item = queue_.pop_until(std::chrono::steady_clock::now() + std::chrono::seconds(1));
     if (!item) {
@@ -58,6 +57,13 @@ void PromptDelivery::run() {
     }
     metrics_.delivery_depth.store(static_cast<std::int64_t>(queue_.size()));
     if (auto* prompt = std::get_if<DeliveredPrompt>(&*item)) {
+      auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch());
+      if (queue_.closed() && now_ns.count() >= stop_deadline_ns_.load()) {
+        // Stopping, and out of time: the prompt is in the outcome record, not on screen.
+        metrics_.prompts_dropped.fetch_add(1);
+        dropped_at_stop_.fetch_add(1);
+        continue;
+      }
       for (const auto& listener : listeners_) {
         try {
           listener(*prompt);
@@ -81,7 +87,6 @@ void PromptDelivery::run() {
       }
     }
   }
-  t_on_delivery_thread = false;
 }
 
 }  // namespace rightmoment

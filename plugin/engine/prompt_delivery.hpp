@@ -3,6 +3,7 @@
 // the agent pop-up) one at a time, in order, never on an I/O or engine thread. A slow host delays
 // later prompts but never the event path: the queue is bounded, and when it is full the newest
 // prompt is dropped, counted and logged (the outcome record still has it).
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -39,8 +40,9 @@ class PromptDelivery {
   void add_listener(PromptListener listener);
   void add_ended_listener(InteractionEndedListener listener);
   void start();
-  // Delivers what is queued, then joins the thread.
-  void stop();
+  // Delivers what is queued until the deadline, drops (and counts) the prompts still queued after
+  // it, then joins the thread once the callback in progress returns. False when prompts were dropped.
+  bool stop(std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
 
   // Queues a prompt; false when the queue is full (the prompt is dropped and counted).
   bool deliver(DeliveredPrompt prompt);
@@ -48,9 +50,6 @@ class PromptDelivery {
   void interaction_ended(std::string interaction_id);
   // Calls done() on the delivery thread after every prompt queued before it has been delivered.
   void barrier(std::function<void()> done);
-
-  // True on the delivery thread (the SDK refuses stop/destroy/drain from inside a callback).
-  static bool on_delivery_thread();
 
  private:
   struct Barrier {
@@ -67,6 +66,8 @@ class PromptDelivery {
   std::vector<PromptListener> listeners_;
   std::vector<InteractionEndedListener> ended_listeners_;
   BoundedQueue<Item> queue_;
+  std::atomic<std::int64_t> stop_deadline_ns_{INT64_MAX};  // steady clock; past it, queued prompts are dropped
+  std::atomic<std::uint64_t> dropped_at_stop_{0};
   std::thread thread_;
 };
 

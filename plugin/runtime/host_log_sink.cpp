@@ -5,7 +5,6 @@
 namespace rightmoment {
 
 void HostLogSink::sink_it_(const spdlog::details::log_msg& msg) {
-  if (!fn_) return;
   std::string_view payload(msg.payload.data(), msg.payload.size());
   std::string_view name(msg.logger_name.data(), msg.logger_name.size());
   std::string line;
@@ -16,11 +15,7 @@ void HostLogSink::sink_it_(const spdlog::details::log_msg& msg) {
     line.reserve(name.size() + payload.size() + 2);
     line.append(name).append(": ").append(payload);
   }
-  try {
-    fn_(msg.level, line);
-  } catch (...) {
-    // The host's callback must not throw into us; if it does, the line is lost, nothing else.
-  }
+  forwarder_->post(msg.level, std::move(line));
 }
 
 }  // namespace rightmoment

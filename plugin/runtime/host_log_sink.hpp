@@ -1,27 +1,27 @@
 #pragma once
-// An spdlog sink that hands each line to the host's log callback. It keeps no state and takes no
-// lock (the host's callback is thread-safe by contract), so a host may call back into the plugin
-// from its log callback without deadlocking on a sink mutex.
-#include <functional>
+// An spdlog sink that formats each line for the host and queues it on the host log forwarder, which
+// calls the host's log callback from its own thread with no plugin lock held (plugin.h's promise).
+// It takes no lock itself.
+#include <memory>
 #include <string>
 
 #include <spdlog/details/null_mutex.h>
 #include <spdlog/sinks/base_sink.h>
 
-namespace rightmoment {
+#include "plugin/runtime/host_log_forwarder.hpp"
 
-using HostLogFn = std::function<void(spdlog::level::level_enum, std::string_view)>;
+namespace rightmoment {
 
 class HostLogSink final : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
  public:
-  HostLogSink(HostLogFn fn, bool json) : fn_(std::move(fn)), json_(json) {}
+  HostLogSink(std::shared_ptr<HostLogForwarder> forwarder, bool json) : forwarder_(std::move(forwarder)), json_(json) {}
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override;
   void flush_() override {}
 
  private:
-  HostLogFn fn_;
+  std::shared_ptr<HostLogForwarder> forwarder_;
   bool json_;
 };
 

@@ -28,11 +28,14 @@ namespace {
 
 std::atomic<std::uint64_t> g_instance_counter{0};
 
-std::shared_ptr<spdlog::logger> make_logger(const PluginConfig& config, const HostHooks& hooks) {
+// Lines waiting for the host's log callback; past this the newest are dropped and counted.
+constexpr std::size_t kHostLogQueueLimit = 8192;
+
+std::shared_ptr<spdlog::logger> make_logger(const PluginConfig& config, const std::shared_ptr<HostLogForwarder>& to_host) {
   std::vector<spdlog::sink_ptr> sinks;
   bool json = config.log.format == "json";
   const char* pattern = "%Y-%m-%dT%H:%M:%S.%e %l %n: %v";
-  if (config.log.to_host && hooks.log) sinks.push_back(std::make_shared<HostLogSink>(hooks.log, json));
+  if (to_host) sinks.push_back(std::make_shared<HostLogSink>(to_host, json));
   if (config.log.to_stderr) {
     auto s = std::make_shared<spdlog::sinks::stderr_sink_mt>();
     sinks.push_back(s);
@@ -77,7 +80,9 @@ PluginRuntime::PluginRuntime(PluginConfig config, HostHooks hooks)
 
 std::unique_ptr<PluginRuntime> PluginRuntime::create(PluginConfig config, HostHooks hooks, RuntimeResult& result) {
   std::unique_ptr<PluginRuntime> rt(new PluginRuntime(std::move(config), std::move(hooks)));
-  rt->log_ = make_logger(rt->config_, rt->hooks_);
+  if (rt->config_.log.to_host && rt->hooks_.log)
+    rt->log_forwarder_ = std::make_shared<HostLogForwarder>(rt->hooks_.log, kHostLogQueueLimit);
+  rt->log_ = make_logger(rt->config_, rt->log_forwarder_);
   Diagnostics diags;
   auto bundle = load_rule_bundle(rt->config_, diags);
   if (!bundle) {
@@ -122,11 +127,22 @@ std::unique_ptr<PluginRuntime> PluginRuntime::create(PluginConfig config, HostHo
   return rt;
 }
 
-PluginRuntime::~PluginRuntime() { stop(std::chrono::milliseconds(5000)); }
+PluginRuntime::~PluginRuntime() {
+  stop(std::chrono::milliseconds(5000));
+  // The last lines reach the host now, while every part they might call back into is alive; after
+  // this no callback runs (plugin.h: destroy).
+  if (log_forwarder_) log_forwarder_->close();
+}
 
+// start() and stop() are serialised by lifecycle_mutex_, which no other entry point takes; state_mutex_
+// is held only for a transition, never across a wait, so a callback that calls submit_event or
+// mint_agent_link while stop() waits for the delivery thread goes through.
 RuntimeResult PluginRuntime::start() {
-  std::lock_guard lock(state_mutex_);
-  if (state_ != State::Created) return RuntimeResult::fail(RuntimeError::State, "start: the plugin was already started");
+  std::lock_guard lifecycle(lifecycle_mutex_);
+  {
+    std::lock_guard lock(state_mutex_);
+    if (state_ != State::Created) return RuntimeResult::fail(RuntimeError::State, "start: the plugin was already started");
+  }
   delivery_->start();
   outcomes_->start();
   lookup_->start();
@@ -138,8 +154,8 @@ RuntimeResult PluginRuntime::start() {
     engine_->stop(std::chrono::milliseconds(0));
     lookup_->stop();
     outcomes_->stop(std::chrono::milliseconds(1000));
-    delivery_->stop();
-    state_ = State::Stopped;
+    delivery_->stop(std::chrono::steady_clock::now());
+    set_state(State::Stopped);
     return RuntimeResult::fail(RuntimeError::Unavailable, "start: " + error);
   }
   for (const auto& b : transport_->bound()) log_->info("listening {} {}", b.adapter, b.url);
@@ -147,29 +163,47 @@ RuntimeResult PluginRuntime::start() {
   if (admin_server_) log_->info("admin endpoints at {}/healthz, /readyz, /metrics", admin_server_->base_url());
   if (webhook_server_)
     for (const auto& e : config_.webhooks.endpoints) log_->info("webhook {} at {}{}", e.adapter, webhook_server_->base_url(), e.path);
-  state_ = State::Started;
+  set_state(State::Started);
   return RuntimeResult::success();
 }
 
-RuntimeResult PluginRuntime::stop(std::chrono::milliseconds drain_timeout) {
+void PluginRuntime::set_state(State s) {
   std::lock_guard lock(state_mutex_);
-  if (state_ != State::Started) {
-    state_ = State::Stopped;
-    return RuntimeResult::success();
+  state_ = s;
+}
+
+RuntimeResult PluginRuntime::stop(std::chrono::milliseconds drain_timeout) {
+  std::lock_guard lifecycle(lifecycle_mutex_);
+  {
+    std::lock_guard lock(state_mutex_);
+    if (state_ != State::Started) {
+      state_ = State::Stopped;
+      return RuntimeResult::success();
+    }
+    state_ = State::Stopping;  // submit_event and friends answer "not started" from here on
   }
-  auto deadline = std::chrono::steady_clock::now() + drain_timeout;
+  using Clock = std::chrono::steady_clock;
+  auto deadline = Clock::now() + drain_timeout;
+  auto left = [&] { return std::max(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()),
+                                    std::chrono::milliseconds(0)); };
   transport_->stop();  // no new events
   if (webhook_server_) webhook_server_->stop();
   if (popup_server_) popup_server_->stop();  // pages reconnect to another host, or later
-  engine_->stop(drain_timeout);
-  lookup_->stop();
-  delivery_->stop();  // delivers what is queued
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-  outcomes_->stop(std::max(left, std::chrono::milliseconds(500)));
+  engine_->stop(left());
+  lookup_->stop();       // answers nobody waits for any more are not looked up
+  bool delivered = delivery_->stop(deadline);  // what is queued, until the deadline
+  bool flushed = outcomes_->stop(left());
   if (admin_server_) admin_server_->stop();  // last: a scraper sees the drain
-  state_ = State::Stopped;
+  set_state(State::Stopped);
   log_->info("stopped");
   log_->flush();
+  if (log_forwarder_) log_forwarder_->flush(std::max(deadline, Clock::now() + std::chrono::milliseconds(100)));
+  if (!delivered || !flushed)
+    return RuntimeResult::fail(RuntimeError::Timeout,
+                               std::string("stop: did not drain within the timeout (") +
+                                   (!delivered ? "prompts were still waiting for delivery; they were dropped and counted"
+                                               : "outcome records were still being written; they were dropped and counted") +
+                                   "); everything is stopped");
   return RuntimeResult::success();
 }
 
@@ -179,10 +213,7 @@ RuntimeResult PluginRuntime::submit_event(std::string_view json) {
     metrics_.rejections_by_code.add(rejection->code);
     return RuntimeResult::fail(RuntimeError::InvalidArgument, error_json(*rejection));
   }
-  {
-    std::lock_guard lock(state_mutex_);
-    if (state_ != State::Started) return RuntimeResult::fail(RuntimeError::State, "submit_event: the plugin is not started");
-  }
+  if (state_ != State::Started) return RuntimeResult::fail(RuntimeError::State, "submit_event: the plugin is not started");
   auto& event = std::get<CanonicalEvent>(parsed);
   std::string type = event.type == EventType::Unknown ? "unknown" : std::string(event_type_name(event.type));
   if (!engine_->try_submit(std::move(event)))
@@ -224,10 +255,7 @@ RuntimeResult PluginRuntime::submit_feedback(std::string_view json) {
 }
 
 RuntimeResult PluginRuntime::drain(std::chrono::milliseconds timeout) {
-  {
-    std::lock_guard lock(state_mutex_);
-    if (state_ != State::Started) return RuntimeResult::success();
-  }
+  if (state_ != State::Started) return RuntimeResult::success();
   auto done = std::make_shared<std::promise<void>>();
   auto future = done->get_future();
   engine_->when_drained([done] { done->set_value(); });
@@ -239,7 +267,7 @@ RuntimeResult PluginRuntime::drain(std::chrono::milliseconds timeout) {
 nlohmann::json PluginRuntime::status() const {
   nlohmann::json j;
   State state = state_.load();
-  j["state"] = state == State::Created ? "created" : state == State::Started ? "started" : "stopped";
+  j["state"] = state == State::Created ? "created" : state == State::Started ? "started" : state == State::Stopping ? "stopping" : "stopped";
   j["instance_name"] = config_.instance_name;
   j["abi"] = "1.1";
   j["store"] = store_ ? std::string(store_->backend_name()) : "";
@@ -269,9 +297,12 @@ nlohmann::json PluginRuntime::status() const {
   }
   if (auto sdk = sdk_events_by_type_.snapshot(); !sdk.empty()) transport["events_by_adapter"]["sdk"] = sdk;
   j["transport"] = std::move(transport);
+  // start() sets the web servers up before it publishes State::Started; until then (a callback may
+  // read the status during start) they are not read.
+  bool servers_set = state != State::Created;
   if (popup_hub_) {
     PopupHubStats ps = popup_hub_->stats();
-    j["popup"] = {{"url", popup_server_ ? popup_server_->base_url() : ""},
+    j["popup"] = {{"url", servers_set && popup_server_ ? popup_server_->base_url() : ""},
                   {"pages_open", ps.pages_open},
                   {"agents_with_cards", ps.agents_with_cards},
                   {"cards_active", ps.cards_active},
@@ -279,11 +310,12 @@ nlohmann::json PluginRuntime::status() const {
                   {"feedback_refused", ps.feedback_refused},
                   {"cards_evicted", ps.cards_evicted}};
   }
-  if (admin_server_) j["admin"] = {{"url", admin_server_->base_url()}};
-  if (webhook_server_) {
+  if (servers_set && admin_server_) j["admin"] = {{"url", admin_server_->base_url()}};
+  if (servers_set && webhook_server_) {
     HttpServerStats ws = webhook_server_->stats();
     j["webhooks"] = {{"url", webhook_server_->base_url()}, {"requests", ws.requests}, {"refused", ws.refused}};
   }
+  j["log"] = {{"host_lines_dropped", log_forwarder_ ? log_forwarder_->lines_dropped() : 0}};
   return j;
 }
 
@@ -371,7 +403,7 @@ RuntimeResult PluginRuntime::mint_agent_link(const std::string& agent_id, std::c
   std::string base = config_.popup.public_url;
   if (base.empty()) {
     std::lock_guard lock(state_mutex_);
-    if (!popup_server_ || state_ != State::Started)
+    if (state_ != State::Started || !popup_server_)  // popup_server_ is set before Started is published
       return RuntimeResult::fail(RuntimeError::State,
                                  "mint_agent_link: not started, so the page's address is not known yet (or set popup.public_url)");
     base = popup_server_->base_url();

@@ -21,6 +21,7 @@ class TransportService;
 class HttpServer;
 class PopupHub;
 class AgentLinkSigner;
+class HostLogForwarder;
 
 struct HostHooks {
   std::function<void(spdlog::level::level_enum, std::string_view)> log;  // any thread
@@ -62,9 +63,12 @@ class PluginRuntime {
   PluginRuntime(PluginConfig config, HostHooks hooks);
   bool start_web(std::string& error);
   void stop_web();
+  enum class State { Created, Started, Stopping, Stopped };
+  void set_state(State s);
 
   PluginConfig config_;
   HostHooks hooks_;
+  std::shared_ptr<HostLogForwarder> log_forwarder_;  // null without a host log callback
   std::shared_ptr<spdlog::logger> log_;
   EngineMetrics metrics_;
   std::shared_ptr<HistoryStore> store_;
@@ -80,11 +84,10 @@ class PluginRuntime {
   std::unique_ptr<HttpServer> admin_server_;
   std::unique_ptr<HttpServer> webhook_server_;  // vendors' HTTP callbacks into the engine
   LabelledCounter sdk_events_by_type_;  // events submitted through the SDK (no WebSocket)
-  mutable std::mutex state_mutex_;
-  mutable std::mutex rules_mutex_;  // rules_ is replaced by reload_rules() while status() reads it
-  // Transitions happen under state_mutex_; status() reads it without the lock, because the admin
-  // endpoint calls status() on the web thread while stop() holds the lock and joins that thread.
-  enum class State { Created, Started, Stopped };
+  std::mutex lifecycle_mutex_;        // serialises start() and stop(); held across their waits
+  mutable std::mutex state_mutex_;    // held for a transition only, never across a wait or a callback
+  mutable std::mutex rules_mutex_;    // rules_ is replaced by reload_rules() while status() reads it
+  // Transitions happen under state_mutex_; readers (submit_event, status) read it without a lock.
   std::atomic<State> state_{State::Created};
 };
 

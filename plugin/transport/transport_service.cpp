@@ -119,6 +119,7 @@ struct TransportService::Impl : std::enable_shared_from_this<TransportService::I
   net::io_context ioc;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::vector<std::thread> threads;
+  mutable std::mutex bound_mutex;  // bound is read by status() on any thread while start() fills it
   std::vector<BoundListener> bound;
   std::vector<std::shared_ptr<void>> keepalive;  // listeners and clients
   std::vector<std::function<void()>> closers;     // stop listeners and clients
@@ -845,7 +846,10 @@ bool TransportService::start(const std::vector<ListenerConfig>& listeners, const
     });
   }
   for (auto& l : opened) {
-    impl_->bound.push_back(BoundListener{l->config().name, l->config().adapter, l->url()});
+    {
+      std::lock_guard lock(impl_->bound_mutex);
+      impl_->bound.push_back(BoundListener{l->config().name, l->config().adapter, l->url()});
+    }
     l->start();
     impl_->keepalive.push_back(l);
     impl_->closers.push_back([l] { l->close(); });
@@ -858,7 +862,10 @@ bool TransportService::start(const std::vector<ListenerConfig>& listeners, const
   return true;
 }
 
-std::vector<BoundListener> TransportService::bound() const { return impl_->bound; }
+std::vector<BoundListener> TransportService::bound() const {
+  std::lock_guard lock(impl_->bound_mutex);
+  return impl_->bound;
+}
 
 void TransportService::stop() {
   if (impl_->threads.empty()) return;

@@ -72,9 +72,14 @@ typedef struct rm_host_callbacks {
   uint32_t struct_size; /* sizeof(rm_host_callbacks) as the host compiled it */
   void* host_data;
 
-  /* One log line (no trailing newline). Thread: any plugin thread, possibly concurrently: the host
-   * must make it thread-safe. Never called with the plugin's internal locks held, so the host may
-   * call any rm_api function except destroy()/stop() from inside it. May be NULL (logs are dropped;
+  /* One log line (no trailing newline). Thread: the plugin's log thread, one call at a time, in the
+   * order the lines were written (several instances have one log thread each). Never called with
+   * any of the plugin's internal locks held, so the host may call submit_event(), submit_feedback(),
+   * read_status() and mint_agent_link() from inside it; start(), stop(), destroy(), drain(),
+   * import_history() and reload_rules() return RM_ERR_STATE there (destroy() does nothing). A slow
+   * callback never delays the event path: up to 8192 lines wait, and past that new lines are dropped
+   * and counted (read_status(): "log"."host_lines_dropped"). Lines still waiting are delivered before
+   * stop() and destroy() return; none is delivered after destroy(). May be NULL (logs are dropped;
    * they still go to the configured sinks). Log lines never contain transcript text. */
   void (*log)(void* host_data, rm_log_level level, const char* message, size_t len);
 
@@ -82,9 +87,12 @@ typedef struct rm_host_callbacks {
    * thread only, one call at a time, in the order the prompts were raised; never an I/O thread.
    * A slow callback delays later prompts but never the event path: prompts wait in a bounded queue
    * (delivery_queue_limit), and when it is full the newest prompt is dropped, counted and logged.
-   * From inside it the host may call submit_event(), submit_feedback(), read_status(); calling
-   * stop() or destroy() from it returns RM_ERR_STATE. May be NULL (prompts still reach the pop-up
-   * page and the outcome record). */
+   * From inside it the host may call submit_event(), submit_feedback(), read_status() and
+   * mint_agent_link(); start(), stop(), destroy(), drain(), import_history() and reload_rules()
+   * return RM_ERR_STATE there (destroy() does nothing). While stop() runs on another thread, this
+   * callback keeps being called for the prompts queued before it, until stop's timeout; prompts
+   * still queued then are dropped and counted. May be NULL (prompts still reach the pop-up page and
+   * the outcome record). */
   void (*deliver_prompt)(void* host_data, const char* json, size_t len);
 } rm_host_callbacks;
 
