@@ -106,7 +106,10 @@ std::vector<CorpusLine> read_corpus_file(const std::string& path, Diagnostics& d
       bad("text", "empty text");
       continue;
     }
-    if (c.intent == "none" ? c.quote != "-" : (c.quote.empty() || c.text.find(c.quote) == std::string::npos)) {
+    // A partial transcript's earlier prefixes ("source~n") may not hold the quote yet.
+    bool prefix = c.source.find('~') != std::string::npos;
+    if (c.intent == "none" || (prefix && c.quote == "-") ? c.quote != "-"
+                                                         : (c.quote.empty() || c.text.find(c.quote) == std::string::npos)) {
       bad("quote", c.intent == "none" ? "the quote of a none line is '-'" : "the quote must be a substring of the text");
       continue;
     }
