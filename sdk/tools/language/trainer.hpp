@@ -19,7 +19,7 @@ struct TrainSettings {
   int epoch = 25;
   double lr = 0.5;
   int word_ngrams = 2;
-  int minn = 3;
+  int minn = 5;
   int maxn = 5;
   int bucket = 50000;  // hashed subword and bigram rows: sized for the corpus and the host's memory
   int seed = 1;
