@@ -74,10 +74,11 @@ struct LanguageOptions {
 };
 
 // A partial transcript (a recogniser's words so far, not yet final): the intents its next words can no
-// longer undo. An intent counts when it is found both on the words so far and on them without the
-// last kUnsettledWords words, so "i want to cancel" does not fire before "the appointment" could follow,
-// but fires as soon as two more words have kept it ("i want to cancel my contract"). The engine fires a
-// moment on the first partial that shows it and never again on the final (docs/language.md).
+// longer undo. An intent counts when a pattern finds it both on the words so far and on them without
+// the last kUnsettledWords words (and the learned layer does not veto it), so "i want to cancel" does
+// not fire before "the appointment" could follow, but fires as soon as two more words have kept it
+// ("i want to cancel my contract"). What the learned layer finds on its own waits for the final. The
+// engine fires a moment on the first partial that shows it and never again on the final (docs/language.md).
 constexpr std::size_t kUnsettledWords = 2;
 UtteranceSignals analyze_partial(const LanguageAnalyzer& analyzer, std::string_view text, Speaker speaker);
 
