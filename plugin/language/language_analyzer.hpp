@@ -38,11 +38,17 @@ struct IntentEvidence {
   bool pattern = false;  // a pattern found it, within its scope (negation, hypotheticals, other senses)
   double score = -1;     // the learned layer's probability for it, on the best clause or the whole turn;
                          // -1 without a learned layer
+  // An exclude pattern of the intent (another sense of the words) overlaps the learned layer's best
+  // clause, or a blocker of the intent (a bereavement for a life event) is in the utterance: the
+  // learned layer does not fire on its own.
+  bool excluded = false;
+  std::size_t clause_begin = 0, clause_end = 0;  // the learned layer's best clause, in normalised tokens
   IntentHit hit;         // what is reported if it fires: the detail and the words that carried it
 };
 
 // When an intent fires: on a pattern that the learned layer does not contradict (score >= with_pattern),
-// or on the learned layer alone (score >= alone). Calibrated on the dev split (docs/language.md).
+// or on the learned layer alone (score >= alone) where no exclude or blocker of the lexicons speaks
+// against it. Calibrated on the dev split (docs/language.md).
 struct IntentThreshold {
   double alone = 0.5;
   double with_pattern = 0.0;

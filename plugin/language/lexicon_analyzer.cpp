@@ -27,7 +27,8 @@ const IntentHit* UtteranceSignals::find(std::string_view intent) const {
 
 bool intent_fires(const IntentEvidence& evidence, const IntentThreshold& threshold) {
   if (evidence.score < 0) return evidence.pattern;  // patterns only
-  return (evidence.pattern && evidence.score >= threshold.with_pattern) || evidence.score >= threshold.alone;
+  if (evidence.pattern) return evidence.score >= threshold.with_pattern || evidence.score >= threshold.alone;
+  return !evidence.excluded && evidence.score >= threshold.alone;
 }
 
 namespace {
@@ -217,7 +218,17 @@ std::vector<IntentEvidence> LexiconAnalyzer::read(std::string_view text, Speaker
     // Quote the whole clause the words were said in: the agent needs the context, not a fragment.
     e.hit.phrase = clause_quote(text, tokens, m.begin, m.end);
   }
-  if (learned_) learned_scores(text, tokens, speaker, out, slot);
+  if (learned_) {
+    learned_scores(text, tokens, speaker, out, slot);
+    // The lexicons' knowledge of other senses and of sad news holds for the learned layer too.
+    for (const auto& x : matches) {
+      const TagInfo& xt = tags_[static_cast<std::size_t>(x.tag)];
+      if (xt.role == 0 || slot[xt.intent] < 0) continue;
+      IntentEvidence& e = out[static_cast<std::size_t>(slot[xt.intent])];
+      if (xt.role == 2) e.excluded = true;
+      else if (x.begin < e.clause_end && e.clause_begin < x.end) e.excluded = true;
+    }
+  }
   return out;
 }
 
@@ -294,6 +305,8 @@ void LexiconAnalyzer::learned_scores(std::string_view text, const std::vector<To
     ev.score = std::max(best[e], 0.0);
     if (ev.pattern) continue;  // the pattern's words and detail are the better quote
     auto [b, end] = clauses[best_clause[e]];
+    ev.clause_begin = token_of[b];
+    ev.clause_end = token_of[end - 1] + 1;
     ev.hit.phrase = clause_quote(text, tokens, token_of[b], token_of[end - 1] + 1);
     if (best_label[e] >= 0) ev.hit.detail = labels.detail[static_cast<std::size_t>(best_label[e])];
   }

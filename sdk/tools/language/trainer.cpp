@@ -143,7 +143,9 @@ std::map<std::string, IntentThreshold> calibrate(const LanguageAnalyzer& analyze
   }
   // fastText's softmax is confident: most of its mistakes score above 0.99, so the grid goes on
   // towards 1 in steps of a tenth of what is left.
-  std::vector<double> alone_grid, pattern_grid{0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 0.99};
+  // The learned layer may veto a pattern only when it is fairly sure the words mean something else
+  // (with_pattern at most 0.5): the patterns keep their precision, and their phrasings keep firing.
+  std::vector<double> alone_grid, pattern_grid{0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5};
   for (int i = 20; i <= 99; ++i) alone_grid.push_back(i / 100.0);
   for (double rest : {0.005, 0.002, 0.001, 0.0005, 0.0002, 0.0001, 0.00001}) alone_grid.push_back(1.0 - rest);
   std::map<std::string, IntentThreshold> out;
