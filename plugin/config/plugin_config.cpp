@@ -69,7 +69,9 @@ bool parse(const JsoncDocument& doc, const std::string& base_dir, PluginConfig& 
   out.lexicon_dir = resolve_config_path(base_dir, lexicons);
   // The learned language layer (docs/language.md): a folder with language.jsonc; absent = patterns only.
   std::string models;
-  if (r.read_string("/rules/models", models) && !models.empty()) out.model_dir = resolve_config_path(base_dir, models);
+  r.read_string("/rules/models", models);
+  out.model_dir = models.empty() ? "" : resolve_config_path(base_dir, models);
+  out.intent_thresholds.clear();
   if (const auto* t = r.at("/rules/intent_thresholds")) {
     if (!t->is_object()) {
       r.error("/rules/intent_thresholds", "must map intents to thresholds between 0 and 1");
