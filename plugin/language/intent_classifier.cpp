@@ -88,12 +88,6 @@ std::unique_ptr<IntentClassifier> IntentClassifier::load(const std::string& path
   return c;
 }
 
-std::size_t IntentClassifier::memory_bytes() const {
-  std::size_t words = 0;
-  for (std::int32_t i = 0; i < dict_->nwords(); ++i) words += dict_->getWord(i).size() + 48 + 4 * dict_->getSubwords(i).size();
-  return (input_.size() + output_.size()) * sizeof(float) + words;
-}
-
 void IntentClassifier::word_rows(const std::string& word, std::vector<std::int32_t>& rows, std::int32_t& hash) const {
   std::uint32_t h = dict_->hash(word);
   hash = static_cast<std::int32_t>(h);

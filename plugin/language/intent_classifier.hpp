@@ -37,8 +37,6 @@ class IntentClassifier {
 
   const std::vector<std::string>& labels() const { return labels_; }
   std::size_t dimension() const { return dim_; }
-  // Bytes this classifier holds (the table of vectors, the label weights, the dictionary's words).
-  std::size_t memory_bytes() const;
 
   // The vectors of one utterance's words, as prefix sums.
   class Reading {

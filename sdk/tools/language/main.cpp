@@ -26,7 +26,7 @@ int usage() {
                "  rightmoment-language split CORPUS... --out DIR\n"
                "  rightmoment-language eval CORPUS... [--lexicons DIR] [--models DIR|none] [--mistakes N] [--floors P,R]\n"
                "  rightmoment-language train CORPUS... --out DIR [--lexicons DIR] [--dim N] [--epoch N] [--lr X]\n"
-               "      [--bucket N] [--minn N] [--maxn N] [--word-ngrams N] [--seed N] [--quantize] [--target P]\n"
+               "      [--bucket N] [--minn N] [--maxn N] [--word-ngrams N] [--seed N] [--quantize] [--target P] [--plain-weight W]\n"
                "CORPUS: corpus TSV files or folders of them (config/language/corpus)\n";
   return 2;
 }
@@ -134,6 +134,7 @@ int train_command(const std::vector<std::string>& args) {
     else if (a == "--word-ngrams" && value) settings.word_ngrams = std::stoi(args[++i]);
     else if (a == "--seed" && value) settings.seed = std::stoi(args[++i]);
     else if (a == "--target" && value) settings.target_precision = std::stod(args[++i]);
+    else if (a == "--plain-weight" && value) settings.plain_weight = std::stod(args[++i]);
     else if (a == "--quantize") settings.quantize = true;
     else if (!a.empty() && a[0] != '-') inputs.push_back(a);
     else return usage();
@@ -162,7 +163,7 @@ int train_command(const std::vector<std::string>& args) {
   if (!analyzer) return report(diags), 1;
   std::vector<CorpusLine> dev_asr;
   for (const auto& l : dev) dev_asr.push_back(recogniser_style(l));
-  auto thresholds = calibrate(*analyzer, {dev, dev_asr}, settings.target_precision, std::cout);
+  auto thresholds = calibrate(*analyzer, {dev, dev_asr}, settings.target_precision, settings.plain_weight, std::cout);
   if (!write_manifest(out, thresholds, settings, counts, diags)) return report(diags), 1;
   analyzer = load_language_analyzer(options, diags);
   if (!analyzer) return report(diags), 1;

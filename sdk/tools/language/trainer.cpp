@@ -124,10 +124,11 @@ bool train_models(const std::vector<CorpusLine>& train_rows, const std::string& 
 
 std::map<std::string, IntentThreshold> calibrate(const LanguageAnalyzer& analyzer,
                                                  const std::vector<std::vector<CorpusLine>>& dev_sets,
-                                                 double target_precision, std::ostream& log) {
+                                                 double target_precision, double plain_weight, std::ostream& log) {
   // Evidence once per row; every threshold pair is then a count.
   struct Seen {
     bool gold;
+    bool plain;  // labelled none: plain talk or a near miss
     IntentEvidence evidence;
   };
   std::map<std::string, std::vector<std::vector<Seen>>> by_intent;  // intent -> dev set -> rows
@@ -137,7 +138,7 @@ std::map<std::string, IntentThreshold> calibrate(const LanguageAnalyzer& analyze
       for (auto& e : analyzer.evidence(r.text, r.speaker == "agent" ? Speaker::Agent : Speaker::Customer)) {
         auto& sets = by_intent[e.intent];
         sets.resize(dev_sets.size());
-        sets[s].push_back(Seen{r.intent == e.intent, std::move(e)});
+        sets[s].push_back(Seen{r.intent == e.intent, r.intent == "none", std::move(e)});
       }
     }
   }
@@ -147,7 +148,8 @@ std::map<std::string, IntentThreshold> calibrate(const LanguageAnalyzer& analyze
   // (with_pattern at most 0.5): the patterns keep their precision, and their phrasings keep firing.
   std::vector<double> alone_grid, pattern_grid{0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5};
   for (int i = 20; i <= 99; ++i) alone_grid.push_back(i / 100.0);
-  for (double rest : {0.005, 0.002, 0.001, 0.0005, 0.0002, 0.0001, 0.00001}) alone_grid.push_back(1.0 - rest);
+  for (double rest : {5e-3, 2e-3, 1e-3, 5e-4, 2e-4, 1e-4, 5e-5, 2e-5, 1e-5, 5e-6, 2e-6, 1e-6, 5e-7, 2e-7})
+    alone_grid.push_back(1.0 - rest);
   std::map<std::string, IntentThreshold> out;
   for (const auto& [intent, sets] : by_intent) {
     IntentThreshold best{1.0, 1.0};
@@ -157,14 +159,15 @@ std::map<std::string, IntentThreshold> calibrate(const LanguageAnalyzer& analyze
         IntentThreshold t{alone, with_pattern};
         double worst_precision = 1, recall_sum = 0;
         for (const auto& rows : sets) {
-          std::size_t tp = 0, fired = 0, gold = 0;
+          std::size_t tp = 0, gold = 0;
+          double false_alarms = 0;
           for (const auto& seen : rows) {
             bool f = intent_fires(seen.evidence, t);
-            fired += f;
             gold += seen.gold;
             tp += f && seen.gold;
+            if (f && !seen.gold) false_alarms += seen.plain ? plain_weight : 1.0;
           }
-          double precision = fired ? double(tp) / double(fired) : 1.0;
+          double precision = tp + false_alarms > 0 ? double(tp) / (double(tp) + false_alarms) : 1.0;
           worst_precision = std::min(worst_precision, precision);
           recall_sum += gold ? double(tp) / double(gold) : 1.0;
         }
@@ -184,7 +187,7 @@ std::map<std::string, IntentThreshold> calibrate(const LanguageAnalyzer& analyze
     }
     out[intent] = best;
     char line[200];
-    std::snprintf(line, sizeof line, "%-24s alone >= %.5f, with a pattern >= %.2f: dev precision %.3f, recall %.3f\n",
+    std::snprintf(line, sizeof line, "%-24s alone >= %.7f, with a pattern >= %.2f: dev precision (weighted) %.3f, recall %.3f\n",
                   intent.c_str(), best.alone, best.with_pattern, best_precision, best_recall);
     log << line;
   }
@@ -198,7 +201,7 @@ bool write_manifest(const std::string& out_dir, const std::map<std::string, Inte
   nlohmann::ordered_json t = nlohmann::ordered_json::object();
   for (const auto& [intent, th] : thresholds) {
     // As calibrated on the grid, so that the file reads as it was chosen.
-    t[intent] = {{"alone", std::round(th.alone * 1e5) / 1e5}, {"with_pattern", std::round(th.with_pattern * 100) / 100}};
+    t[intent] = {{"alone", std::round(th.alone * 1e7) / 1e7}, {"with_pattern", std::round(th.with_pattern * 100) / 100}};
   }
   j["thresholds"] = t;
   nlohmann::ordered_json trained;
@@ -206,7 +209,7 @@ bool write_manifest(const std::string& out_dir, const std::map<std::string, Inte
   trained["settings"] = {{"dim", settings.dim},   {"epoch", settings.epoch},        {"lr", settings.lr},
                          {"wordNgrams", settings.word_ngrams}, {"minn", settings.minn}, {"maxn", settings.maxn},
                          {"bucket", settings.bucket}, {"seed", settings.seed},       {"quantized", settings.quantize},
-                         {"target_precision", settings.target_precision}};
+                         {"target_precision", settings.target_precision}, {"plain_weight", settings.plain_weight}};
   for (const auto& [k, v] : counts) trained["rows"][k] = v;
   j["trained"] = trained;
   std::string path = (fs::path(out_dir) / "language.jsonc").string();

@@ -28,6 +28,10 @@ struct TrainSettings {
   bool quantize = false;
   // Calibration: the lowest thresholds that keep every intent's precision at or above this on dev.
   double target_precision = 0.95;
+  // In precision, a false alarm on a line labelled none counts this many times: half the dev split is
+  // moments, but a call holds many plain utterances for each moment, so a false alarm rate that looks
+  // small on the corpus is many prompts on a call.
+  double plain_weight = 5.0;
 };
 
 // The labelled lines one speaker's model is trained on, as fastText reads them
@@ -42,10 +46,11 @@ bool train_models(const std::vector<CorpusLine>& train_rows, const std::string& 
 
 // The thresholds for each intent: with the learned layer's evidence on every dev row (and on every
 // recogniser-style dev row), the pair (alone, with_pattern) with the highest recall that keeps
-// precision >= target on both; when none does, the pair with the best F0.5.
+// precision >= target on both, false alarms on none rows weighted by plain_weight; when none does,
+// the pair with the best F0.5.
 std::map<std::string, IntentThreshold> calibrate(const LanguageAnalyzer& analyzer,
                                                  const std::vector<std::vector<CorpusLine>>& dev_sets,
-                                                 double target_precision, std::ostream& log);
+                                                 double target_precision, double plain_weight, std::ostream& log);
 
 // Writes out_dir/language.jsonc naming the models, the thresholds and what they were trained on.
 bool write_manifest(const std::string& out_dir, const std::map<std::string, IntentThreshold>& thresholds,
