@@ -8,6 +8,9 @@ find_package(simdjson REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(PostgreSQL REQUIRED)
+# fastText (the learned language layer) ships a pkg-config file, no CMake package, in Debian.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(FASTTEXT REQUIRED IMPORTED_TARGET fasttext)
 
 # libphonenumber ships no CMake package in Debian.
 find_path(PHONENUMBER_INCLUDE_DIR phonenumbers/phonenumberutil.h REQUIRED)

@@ -59,7 +59,7 @@ bool parse(const JsoncDocument& doc, const std::string& base_dir, PluginConfig& 
   r.read_int("/history/lookup_budget_ms", out.engine.lookup_budget_ms, 1, 60000);
   r.read_size("/history/workers", out.engine.store_workers, 1, 64);
 
-  r.check_object("/rules", {"files", "lexicons", "max_prompts_per_interaction", "holdout_percent"});
+  r.check_object("/rules", {"files", "lexicons", "models", "intent_thresholds", "max_prompts_per_interaction", "holdout_percent"});
   std::vector<std::string> rule_files{"rules/default.rules.jsonc"};
   r.read_string_list("/rules/files", rule_files);
   out.rule_files.clear();
@@ -67,6 +67,23 @@ bool parse(const JsoncDocument& doc, const std::string& base_dir, PluginConfig& 
   std::string lexicons = "lexicons";
   r.read_string("/rules/lexicons", lexicons);
   out.lexicon_dir = resolve_config_path(base_dir, lexicons);
+  // The learned language layer (docs/language.md): a folder with language.jsonc; absent = patterns only.
+  std::string models;
+  r.read_string("/rules/models", models);
+  out.model_dir = models.empty() ? "" : resolve_config_path(base_dir, models);
+  out.intent_thresholds.clear();
+  if (const auto* t = r.at("/rules/intent_thresholds")) {
+    if (!t->is_object()) {
+      r.error("/rules/intent_thresholds", "must map intents to thresholds between 0 and 1");
+    } else {
+      for (const auto& [intent, value] : t->items()) {
+        std::string key = "/rules/intent_thresholds/" + intent;
+        if (!value.is_number() || value.get<double>() < 0 || value.get<double>() > 1) r.error(key, "must be a number between 0 and 1");
+        else if (out.model_dir.empty()) r.error(key, "a threshold of the learned layer, which needs rules.models");
+        else out.intent_thresholds[intent] = value.get<double>();
+      }
+    }
+  }
   std::int64_t cap = out.engine.max_prompts_per_interaction, holdout = out.engine.holdout_percent;
   r.read_int("/rules/max_prompts_per_interaction", cap, 1, 1000);
   r.read_int("/rules/holdout_percent", holdout, 0, 100);

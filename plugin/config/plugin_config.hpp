@@ -2,6 +2,7 @@
 // The plugin's configuration: one JSON-with-comments file (config/rightmoment.example.jsonc documents
 // every option). Relative paths inside it resolve against the file's folder.
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,8 @@ struct PluginConfig {
   std::string store_url;                 // resolved: sqlite:///abs/path.db or postgresql://...
   std::vector<std::string> rule_files;   // resolved absolute paths
   std::string lexicon_dir;               // resolved
+  std::string model_dir;                 // resolved; empty: the language patterns only, no learned layer
+  std::map<std::string, double> intent_thresholds;  // the learned layer's threshold per intent, overriding its own
   EngineOptions engine;
   std::vector<ListenerConfig> listeners;
   std::vector<ClientConfig> clients;

@@ -420,7 +420,9 @@ void Engine::handle(Interaction& it, const CanonicalEvent& ev, Clock::time_point
       break;
     case EventType::Utterance: {
       if (it.analyzer) {
-        signals = it.analyzer->analyze(ev.text, ev.speaker);
+        // A partial counts only for the words its next words can no longer undo (docs/language.md); the
+        // rules fire each moment once, so the final does not fire it again.
+        signals = ev.final ? it.analyzer->analyze(ev.text, ev.speaker) : analyze_partial(*it.analyzer, ev.text, ev.speaker);
         signals_ptr = &signals;
       }
       if (ev.speaker == Speaker::Customer && ev.final) {

@@ -1,7 +1,10 @@
-// The language analyzer built from the lexicon files of config/lexicons/ (docs/language.md):
-// intents found by the phrase matcher, then kept or dropped by scope rules (negation, hypotheticals,
-// excluded senses, blockers), and a lexicon-based sentiment estimate.
+// The language analyzer built from the lexicon files of config/lexicons/ and, when configured, the
+// learned layer of config/models/ (docs/language.md): intents found by the phrase matcher, kept or
+// dropped by scope rules (negation, hypotheticals, excluded senses, blockers), the learned layer's
+// score for each intent clause by clause, the two combined by calibrated thresholds; and a
+// lexicon-based sentiment estimate.
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <set>
@@ -9,6 +12,7 @@
 
 #include "plugin/core/jsonc_document.hpp"
 #include "plugin/language/language_analyzer.hpp"
+#include "plugin/language/learned_layer.hpp"
 #include "plugin/language/phrase_matcher.hpp"
 
 namespace rightmoment {
@@ -19,6 +23,12 @@ const IntentHit* UtteranceSignals::find(std::string_view intent) const {
   for (const auto& hit : intents)
     if (hit.intent == intent) return &hit;
   return nullptr;
+}
+
+bool intent_fires(const IntentEvidence& evidence, const IntentThreshold& threshold) {
+  if (evidence.score < 0) return evidence.pattern;  // patterns only
+  if (evidence.pattern) return evidence.score >= threshold.with_pattern || evidence.score >= threshold.alone;
+  return !evidence.excluded && evidence.score >= threshold.alone;
 }
 
 namespace {
@@ -42,6 +52,13 @@ struct TagInfo {
   std::size_t detail;
 };
 
+// How a learned model's labels map to the analyzer's intents: "life_event.birthday" is life_event with
+// the detail birthday; "none" (and a label no lexicon defines) maps to no intent.
+struct LabelMap {
+  std::vector<int> intent;   // by label: intent index, or -1
+  std::vector<std::string> detail;
+};
+
 class LexiconAnalyzer final : public LanguageAnalyzer {
  public:
   UtteranceSignals analyze(std::string_view text, Speaker speaker) const override;
@@ -50,10 +67,27 @@ class LexiconAnalyzer final : public LanguageAnalyzer {
     for (const auto& i : intents_) out.push_back(i.name);
     return out;
   }
+  std::vector<IntentEvidence> evidence(std::string_view text, Speaker speaker) const override {
+    std::vector<Token> tokens;
+    std::vector<int> ids;
+    return read(text, speaker, tokens, ids);
+  }
+  std::map<std::string, IntentThreshold> thresholds() const override {
+    std::map<std::string, IntentThreshold> out;
+    for (std::size_t i = 0; i < intents_.size(); ++i) out[intents_[i].name] = thresholds_[i];
+    return out;
+  }
+  bool has_learned_layer() const override { return learned_ != nullptr; }
 
   bool load(const std::string& dir, Diagnostics& diags);
+  bool load_learned(const LanguageOptions& options, Diagnostics& diags);
 
  private:
+  // Both layers' evidence for every intent this speaker can show (in intents_ order, speaker's only).
+  std::vector<IntentEvidence> read(std::string_view text, Speaker speaker, std::vector<Token>& tokens,
+                                   std::vector<int>& ids) const;
+  void learned_scores(std::string_view text, const std::vector<Token>& tokens, Speaker speaker,
+                      std::vector<IntentEvidence>& evidence, const std::vector<int>& slot) const;
   bool negated(const std::vector<Token>& tokens, const std::vector<int>& ids, std::size_t begin, std::size_t window) const;
   bool negator_in_wildcards(const std::vector<int>& ids, const PhraseMatcher::Match& m) const {
     for (std::size_t k = 0; k < 64 && m.begin + k < m.end; ++k)
@@ -73,7 +107,25 @@ class LexiconAnalyzer final : public LanguageAnalyzer {
   std::unordered_map<int, double> sentiment_weights_;
   std::set<int> intensifiers_;
   double sentiment_scale_ = 4.0;
+
+  std::unique_ptr<LearnedLayer> learned_;
+  LabelMap customer_labels_, agent_labels_;
+  std::vector<IntentThreshold> thresholds_;  // by intent
 };
+
+// The words of a clause as quoted to the agent: the whole clause, or for a run-on clause longer than
+// 200 bytes only tokens [begin, end).
+std::string clause_quote(std::string_view text, const std::vector<Token>& tokens, std::size_t begin, std::size_t end) {
+  std::size_t first = begin, last = end - 1;
+  while (first > 0 && tokens[first - 1].clause == tokens[begin].clause) --first;
+  while (last + 1 < tokens.size() && tokens[last + 1].clause == tokens[begin].clause) ++last;
+  std::size_t b = tokens[first].begin, e = tokens[last].end;
+  if (e - b > 200) {
+    b = tokens[begin].begin;
+    e = tokens[end - 1].end;
+  }
+  return std::string(text.substr(b, e - b));
+}
 
 bool LexiconAnalyzer::negated(const std::vector<Token>& tokens, const std::vector<int>& ids, std::size_t begin,
                               std::size_t window) const {
@@ -118,11 +170,21 @@ double LexiconAnalyzer::sentiment(const std::vector<Token>& tokens, const std::v
   return std::tanh(sum / sentiment_scale_);
 }
 
-UtteranceSignals LexiconAnalyzer::analyze(std::string_view text, Speaker speaker) const {
-  UtteranceSignals out;
-  std::vector<Token> tokens = normalise_text(text);
-  if (tokens.empty()) return out;
-  std::vector<int> ids = matcher_.encode(tokens);
+std::vector<IntentEvidence> LexiconAnalyzer::read(std::string_view text, Speaker speaker, std::vector<Token>& tokens,
+                                                   std::vector<int>& ids) const {
+  std::vector<IntentEvidence> out;
+  std::vector<int> slot(intents_.size(), -1);  // intent -> index in out
+  for (std::size_t i = 0; i < intents_.size(); ++i) {
+    if (speaker == Speaker::Customer ? !intents_[i].for_customer : !intents_[i].for_agent) continue;
+    slot[i] = static_cast<int>(out.size());
+    IntentEvidence e;
+    e.intent = intents_[i].name;
+    e.hit.intent = intents_[i].name;
+    out.push_back(std::move(e));
+  }
+  tokens = normalise_text(text);
+  if (tokens.empty() || out.empty()) return out;
+  ids = matcher_.encode(tokens);
   std::vector<PhraseMatcher::Match> matches;
   matcher_.find_all(tokens, ids, matches);
 
@@ -130,12 +192,12 @@ UtteranceSignals LexiconAnalyzer::analyze(std::string_view text, Speaker speaker
   for (const auto& m : matches)
     if (tags_[static_cast<std::size_t>(m.tag)].role == 2) blocked[tags_[static_cast<std::size_t>(m.tag)].intent] = true;
 
-  std::vector<bool> found(intents_.size(), false);
   for (const auto& m : matches) {
     const TagInfo& tag = tags_[static_cast<std::size_t>(m.tag)];
-    if (tag.role != 0 || found[tag.intent] || blocked[tag.intent]) continue;
+    if (tag.role != 0 || slot[tag.intent] < 0 || out[static_cast<std::size_t>(slot[tag.intent])].pattern ||
+        blocked[tag.intent])
+      continue;
     const IntentSpec& spec = intents_[tag.intent];
-    if (speaker == Speaker::Customer ? !spec.for_customer : !spec.for_agent) continue;
     bool own_subject = ids[m.begin] >= 0 && subject_starts_.count(ids[m.begin]);
     if (spec.blocked_by_negation && !own_subject && negated(tokens, ids, m.begin, spec.negation_window)) continue;
     if (spec.blocked_by_negation && negator_in_wildcards(ids, m)) continue;  // "i am not ... cancelling"
@@ -150,17 +212,116 @@ UtteranceSignals LexiconAnalyzer::analyze(std::string_view text, Speaker speaker
       }
     }
     if (excluded) continue;
-    found[tag.intent] = true;
+    IntentEvidence& e = out[static_cast<std::size_t>(slot[tag.intent])];
+    e.pattern = true;
+    e.hit.detail = spec.details[tag.detail];
     // Quote the whole clause the words were said in: the agent needs the context, not a fragment.
-    std::size_t first = m.begin, last = m.end - 1;
-    while (first > 0 && tokens[first - 1].clause == tokens[m.begin].clause) --first;
-    while (last + 1 < tokens.size() && tokens[last + 1].clause == tokens[m.begin].clause) ++last;
-    std::size_t b = tokens[first].begin, e = tokens[last].end;
-    if (e - b > 200) {  // a run-on sentence: keep the words that matched
-      b = tokens[m.begin].begin;
-      e = tokens[m.end - 1].end;
+    e.hit.phrase = clause_quote(text, tokens, m.begin, m.end);
+  }
+  if (learned_) {
+    learned_scores(text, tokens, speaker, out, slot);
+    // The lexicons' knowledge of other senses and of sad news holds for the learned layer too.
+    for (const auto& x : matches) {
+      const TagInfo& xt = tags_[static_cast<std::size_t>(x.tag)];
+      if (xt.role == 0 || slot[xt.intent] < 0) continue;
+      IntentEvidence& e = out[static_cast<std::size_t>(slot[xt.intent])];
+      if (xt.role == 2) e.excluded = true;
+      else if (x.begin < e.clause_end && e.clause_begin < x.end) e.excluded = true;
     }
-    out.intents.push_back(IntentHit{spec.name, spec.details[tag.detail], std::string(text.substr(b, e - b))});
+  }
+  return out;
+}
+
+void LexiconAnalyzer::learned_scores(std::string_view text, const std::vector<Token>& tokens, Speaker speaker,
+                                     std::vector<IntentEvidence>& evidence, const std::vector<int>& slot) const {
+  const IntentClassifier* model = learned_->for_speaker(speaker);
+  if (!model) return;
+  const LabelMap& labels = speaker == Speaker::Agent ? agent_labels_ : customer_labels_;
+  // The model reads the normalised words, digits as words ("3rd" -> "third"), as it was trained.
+  std::vector<std::string> words;
+  std::vector<std::size_t> token_of;
+  classifier_words(tokens, words, token_of);
+  if (words.empty()) return;
+  IntentClassifier::Reading reading;
+  model->read(words, reading);
+
+  // Clauses as word ranges.
+  std::vector<std::pair<std::size_t, std::size_t>> clauses;
+  for (std::size_t w = 0; w < words.size(); ++w) {
+    if (w == 0 || tokens[token_of[w]].clause != tokens[token_of[w - 1]].clause) clauses.emplace_back(w, w);
+    clauses.back().second = w + 1;
+  }
+  auto contrast_follows = [&](std::size_t c) {
+    if (c + 1 >= clauses.size()) return false;
+    const std::string& first = words[clauses[c + 1].first];
+    return first == "but" || first == "however" || first == "although";
+  };
+
+  std::size_t n_labels = model->labels().size();
+  std::vector<float> p, q;
+  std::vector<double> best(evidence.size(), -1.0);
+  std::vector<std::size_t> best_clause(evidence.size(), 0);
+  std::vector<int> best_label(evidence.size(), -1);
+  auto consider = [&](std::size_t c) {
+    for (std::size_t e = 0; e < evidence.size(); ++e) {
+      // this intent's probability: the sum over its labels (a life event's details)
+      double sum = 0, top = -1;
+      int top_label = -1;
+      for (std::size_t l = 0; l < n_labels; ++l) {
+        int i = labels.intent[l];
+        if (i < 0 || slot[static_cast<std::size_t>(i)] != static_cast<int>(e)) continue;
+        sum += p[l];
+        if (p[l] > top) {
+          top = p[l];
+          top_label = static_cast<int>(l);
+        }
+      }
+      if (sum > best[e]) {
+        best[e] = sum;
+        best_clause[e] = c;
+        best_label[e] = top_label;
+      }
+    }
+  };
+  for (std::size_t c = 0; c < clauses.size(); ++c) {
+    model->probabilities(reading, clauses[c].first, clauses[c].second, p);
+    // "I was going to leave but now you've sorted it": a clause is read with the contrast that follows it.
+    if (contrast_follows(c)) {
+      model->probabilities(reading, clauses[c].first, clauses[c + 1].second, q);
+      for (std::size_t l = 0; l < n_labels; ++l) p[l] = std::min(p[l], q[l]);
+    }
+    consider(c);
+  }
+  if (clauses.size() > 1) {
+    // The whole turn: its score counts, its quote is the best clause.
+    std::vector<std::size_t> keep = best_clause;
+    model->probabilities(reading, 0, words.size(), p);
+    consider(clauses.size());
+    for (std::size_t e = 0; e < evidence.size(); ++e)
+      if (best_clause[e] == clauses.size()) best_clause[e] = keep[e];
+  }
+  for (std::size_t e = 0; e < evidence.size(); ++e) {
+    IntentEvidence& ev = evidence[e];
+    ev.score = std::max(best[e], 0.0);
+    if (ev.pattern) continue;  // the pattern's words and detail are the better quote
+    auto [b, end] = clauses[best_clause[e]];
+    ev.clause_begin = token_of[b];
+    ev.clause_end = token_of[end - 1] + 1;
+    ev.hit.phrase = clause_quote(text, tokens, token_of[b], token_of[end - 1] + 1);
+    if (best_label[e] >= 0) ev.hit.detail = labels.detail[static_cast<std::size_t>(best_label[e])];
+  }
+}
+
+UtteranceSignals LexiconAnalyzer::analyze(std::string_view text, Speaker speaker) const {
+  UtteranceSignals out;
+  std::vector<Token> tokens;
+  std::vector<int> ids;
+  std::vector<IntentEvidence> evidence = read(text, speaker, tokens, ids);
+  if (tokens.empty()) return out;
+  for (std::size_t i = 0, e = 0; i < intents_.size() && e < evidence.size(); ++i) {
+    if (evidence[e].intent != intents_[i].name) continue;
+    if (intent_fires(evidence[e], thresholds_[i])) out.intents.push_back(std::move(evidence[e].hit));
+    ++e;
   }
   out.sentiment = sentiment(tokens, ids);
   if (out.has("frustration")) out.sentiment = std::min(out.sentiment, -0.5);
@@ -306,12 +467,60 @@ bool LexiconAnalyzer::load(const std::string& dir, Diagnostics& diags) {
   return diags.size() == before;
 }
 
+bool LexiconAnalyzer::load_learned(const LanguageOptions& options, Diagnostics& diags) {
+  thresholds_.assign(intents_.size(), IntentThreshold{});
+  if (options.model_dir.empty()) return true;
+  std::size_t before = diags.size();
+  learned_ = load_learned_layer(options.model_dir, diags);
+  if (!learned_) return false;
+  std::string manifest = (fs::path(options.model_dir) / kLearnedLayerManifest).string();
+  auto map_labels = [&](const IntentClassifier* model, LabelMap& map, Speaker speaker) {
+    if (!model) return;
+    for (const auto& label : model->labels()) {
+      std::string intent = label.substr(0, label.find('.'));
+      std::string detail = label.find('.') == std::string::npos ? "" : label.substr(label.find('.') + 1);
+      int index = -1;
+      for (std::size_t i = 0; i < intents_.size(); ++i)
+        if (intents_[i].name == intent) index = static_cast<int>(i);
+      if (index < 0 && intent != "none")
+        diags.push_back(Diagnostic{manifest, 0, "", "the " + std::string(speaker == Speaker::Agent ? "agent" : "customer") +
+                                                        " model's label '" + label + "' is no intent of the lexicons"});
+      map.intent.push_back(index);
+      map.detail.push_back(detail);
+    }
+  };
+  map_labels(learned_->customer.get(), customer_labels_, Speaker::Customer);
+  map_labels(learned_->agent.get(), agent_labels_, Speaker::Agent);
+  for (std::size_t i = 0; i < intents_.size(); ++i) {
+    auto t = learned_->thresholds.find(intents_[i].name);
+    // An intent the manifest calibrated no threshold for fires on its patterns only.
+    thresholds_[i] = t == learned_->thresholds.end() ? IntentThreshold{2.0, 0.0} : t->second;
+  }
+  for (const auto& [intent, alone] : options.thresholds) {
+    bool known = false;
+    for (std::size_t i = 0; i < intents_.size(); ++i)
+      if (intents_[i].name == intent) {
+        thresholds_[i].alone = alone;
+        known = true;
+      }
+    if (!known) diags.push_back(Diagnostic{"", 0, intent, "a threshold for an intent no lexicon defines"});
+  }
+  return diags.size() == before;
+}
+
 }  // namespace
 
-std::unique_ptr<LanguageAnalyzer> load_language_analyzer(const std::string& lexicon_dir, Diagnostics& diags) {
+std::unique_ptr<LanguageAnalyzer> load_language_analyzer(const LanguageOptions& options, Diagnostics& diags) {
   auto analyzer = std::make_unique<LexiconAnalyzer>();
-  if (!analyzer->load(lexicon_dir, diags)) return nullptr;
+  if (!analyzer->load(options.lexicon_dir, diags)) return nullptr;
+  if (!analyzer->load_learned(options, diags)) return nullptr;
   return analyzer;
+}
+
+std::unique_ptr<LanguageAnalyzer> load_language_analyzer(const std::string& lexicon_dir, Diagnostics& diags) {
+  LanguageOptions options;
+  options.lexicon_dir = lexicon_dir;
+  return load_language_analyzer(options, diags);
 }
 
 }  // namespace rightmoment

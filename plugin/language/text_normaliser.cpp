@@ -26,6 +26,40 @@ constexpr std::array<Expansion, 24> kWholeWord{{
     {"ima", "i", "am"},           {"i'ma", "i", "am"},         {"imma", "i", "am"},
 }};
 
+// The same contractions as a recogniser or a hurried chatter writes them, without the apostrophe.
+// Words that are also ordinary words ("were", "well", "wed", "hell", "lets", "shell") are left alone;
+// "ill" and "id" are decided from the word before them (resolve_bare_contractions).
+constexpr std::array<Expansion, 60> kBareContractions{{
+    {"im", "i", "am"},          {"ive", "i", "have"},        {"youre", "you", "are"},     {"youve", "you", "have"},
+    {"youll", "you", "will"},   {"youd", "you", "would"},    {"theyre", "they", "are"},   {"theyve", "they", "have"},
+    {"theyll", "they", "will"}, {"theyd", "they", "would"},  {"weve", "we", "have"},      {"itll", "it", "will"},
+    {"its", "it", "is"},        {"thats", "that", "is"},     {"whats", "what", "is"},     {"theres", "there", "is"},
+    {"heres", "here", "is"},    {"hows", "how", "is"},       {"wheres", "where", "is"},   {"whos", "who", "is"},
+    {"hes", "he", "is"},        {"shes", "she", "is"},       {"dont", "do", "not"},       {"doesnt", "does", "not"},
+    {"didnt", "did", "not"},    {"isnt", "is", "not"},       {"arent", "are", "not"},     {"wasnt", "was", "not"},
+    {"werent", "were", "not"},  {"havent", "have", "not"},   {"hasnt", "has", "not"},     {"hadnt", "had", "not"},
+    {"wouldnt", "would", "not"}, {"shouldnt", "should", "not"}, {"couldnt", "could", "not"}, {"mustnt", "must", "not"},
+    {"neednt", "need", "not"},  {"aint", "am", "not"},       {"cant", "can", "not"},      {"wont", "will", "not"},
+    {"wouldve", "would", "have"}, {"couldve", "could", "have"}, {"shouldve", "should", "have"}, {"mightve", "might", "have"},
+    {"thatll", "that", "will"}, {"therell", "there", "will"}, {"yall", "you", "all"},     {"lemme", "let", "me"},
+    {"gimme", "give", "me"},    {"whatre", "what", "are"},   {"whered", "where", "did"},  {"howd", "how", "did"},
+    {"itd", "it", "would"},     {"thatd", "that", "would"},  {"shed", "she", "would"},    {"hed", "he", "would"},
+    {"whyd", "why", "did"},     {"wasn", "was", "not"},      {"didn", "did", "not"},      {"doesn", "does", "not"},
+}};
+
+// Chat spellings of single words.
+struct Respelling {
+  std::string_view written;
+  std::string_view word;
+};
+constexpr std::array<Respelling, 9> kRespellings{{
+    {"u", "you"}, {"ur", "your"}, {"pls", "please"}, {"plz", "please"}, {"cos", "because"},
+    {"coz", "because"}, {"cuz", "because"}, {"thx", "thanks"}, {"ppl", "people"},
+}};
+
+// Sounds that carry no words: dropped, so "i want to um cancel" reads as "i want to cancel".
+constexpr std::array<std::string_view, 13> kFillers{"um", "umm", "uh", "uhh", "uhm", "er", "erm", "hmm", "hm", "mm", "mmm", "ah", "eh"};
+
 struct Suffix {
   std::string_view suffix;
   std::string_view expanded;
@@ -51,6 +85,23 @@ void emit_word(std::string word, std::size_t b, std::size_t e, int clause, std::
       return;
     }
   }
+  if (word.find('\'') == std::string::npos) {
+    for (const auto& x : kBareContractions) {
+      if (word == x.contraction) {
+        push(out, std::string(x.first), b, e, clause);
+        push(out, std::string(x.second), b, e, clause);
+        return;
+      }
+    }
+    for (const auto& r : kRespellings) {
+      if (word == r.written) {
+        push(out, std::string(r.word), b, e, clause);
+        return;
+      }
+    }
+    for (auto f : kFillers)
+      if (word == f) return;
+  }
   for (const auto& s : kSuffixes) {
     if (word.size() > s.suffix.size() && word.compare(word.size() - s.suffix.size(), s.suffix.size(), s.suffix) == 0) {
       std::string stem = word.substr(0, word.size() - s.suffix.size());
@@ -74,6 +125,47 @@ void emit_word(std::string word, std::size_t b, std::size_t e, int clause, std::
   for (char c : word)
     if (c != '\'') clean += c;
   push(out, std::move(clean), b, e, clause);
+}
+
+bool one_of(std::string_view w, std::initializer_list<std::string_view> list) {
+  for (auto x : list)
+    if (w == x) return true;
+  return false;
+}
+
+// "ill" is "i will" unless it follows a word that makes it the adjective ("she is ill", "feeling ill");
+// "id" is "i would" unless it is an identifier ("my id", "photo id", "id number").
+void resolve_bare_contractions(std::vector<Token>& tokens) {
+  std::vector<Token> out;
+  out.reserve(tokens.size() + 4);
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    const Token& t = tokens[i];
+    std::string_view before = out.empty() || out.back().clause != t.clause ? "" : std::string_view(out.back().text);
+    std::string_view after = i + 1 < tokens.size() && tokens[i + 1].clause == t.clause ? std::string_view(tokens[i + 1].text) : "";
+    bool ill = t.text == "ill" &&
+               !one_of(before, {"am", "is", "are", "was", "were", "be", "been", "being", "feel", "feels", "feeling", "felt",
+                                "fell", "falls", "falling", "very", "so", "really", "quite", "too", "get", "gets", "got",
+                                "getting", "seriously", "terminally", "mentally", "critically", "chronically", "an", "and"});
+    bool id = t.text == "id" &&
+              !one_of(before, {"my", "your", "the", "an", "a", "his", "her", "our", "their", "photo", "user", "customer",
+                               "account", "login", "email", "caller", "valid", "of", "apple", "voter", "card", "staff"}) &&
+              !one_of(after, {"number", "card", "check", "badge", "verification", "document", "documents", "is", "was"});
+    if (ill || id) {
+      Token first = t, second = t;
+      first.text = "i";
+      second.text = ill ? "will" : "would";
+      second.comma_before = false;
+      out.push_back(std::move(first));
+      out.push_back(std::move(second));
+      continue;
+    }
+    // A word said twice in a row ("i i want", "the the") is said once; "no, no" keeps its comma.
+    if (!out.empty() && out.back().text == t.text && out.back().clause == t.clause && !t.comma_before &&
+        out.back().begin != t.begin)
+      continue;
+    out.push_back(t);
+  }
+  tokens = std::move(out);
 }
 
 }  // namespace
@@ -121,9 +213,10 @@ std::vector<Token> normalise_text(std::string_view text) {
       // Hyphenated words split ("one-star" -> "one" "star"); the hyphen itself is not a boundary.
       std::size_t first_new = out.size();
       emit_word(std::move(word), b, i, clause, out);
-      if (pending_comma && out.size() > first_new) out[first_new].comma_before = true;
+      if (out.size() == first_new) continue;  // a filler: nothing said
+      if (pending_comma) out[first_new].comma_before = true;
       pending_comma = false;
-      if (!out.empty() && (out.back().text == "but" || out.back().text == "however" || out.back().text == "although")) {
+      if (out.back().text == "but" || out.back().text == "however" || out.back().text == "although") {
         // "I'm not cancelling but..." : a new clause starts with the conjunction.
         Token t = out.back();
         out.pop_back();
@@ -151,6 +244,7 @@ std::vector<Token> normalise_text(std::string_view text) {
     ++i;
   }
   end_clause(false);
+  resolve_bare_contractions(out);
   return out;
 }
 

@@ -68,7 +68,10 @@ std::string error_json(const EventRejection& r) {
 }  // namespace
 
 std::optional<RuleBundle> load_rule_bundle(const PluginConfig& config, Diagnostics& diags) {
-  std::shared_ptr<const LanguageAnalyzer> analyzer = load_language_analyzer(config.lexicon_dir, diags);
+  // Patterns and, when configured, the learned layer: a model that does not load refuses the whole
+  // bundle, so a reload with a bad model keeps the old one running.
+  LanguageOptions language{config.lexicon_dir, config.model_dir, config.intent_thresholds};
+  std::shared_ptr<const LanguageAnalyzer> analyzer = load_language_analyzer(language, diags);
   if (!analyzer) return std::nullopt;
   auto rules = compile_rule_files(config.rule_files, *analyzer, diags);
   if (!rules) return std::nullopt;

@@ -19,7 +19,8 @@ using Json = nlohmann::json;
 // One engine with its delivery, outcome and lookup threads, prompts collected in order.
 class EngineHarness {
  public:
-  explicit EngineHarness(EngineOptions options = {}) {
+  explicit EngineHarness(EngineOptions options = {},
+                         RuleBundle bundle = RuleBundle{std::make_shared<FakeRules>(), std::make_shared<FakeAnalyzer>()}) {
     store = std::make_shared<FakeStore>();
     store->add_customer("cu-1", "Dana Reyes", IdentityKind::Email, "dana@example.com");
     log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
@@ -30,8 +31,7 @@ class EngineHarness {
     });
     outcomes = std::make_unique<OutcomeWriter>(store, 10000, metrics, log);
     lookup = std::make_unique<HistoryLookup>(store, "US", 2, 100, metrics, log);
-    engine = std::make_unique<Engine>(options, RuleBundle{std::make_shared<FakeRules>(), std::make_shared<FakeAnalyzer>()},
-                                      metrics, *delivery, *outcomes, *lookup, log);
+    engine = std::make_unique<Engine>(options, std::move(bundle), metrics, *delivery, *outcomes, *lookup, log);
     delivery->start();
     outcomes->start();
     lookup->start();
@@ -56,6 +56,7 @@ class EngineHarness {
     if (j.contains("agent_id")) ev.agent_id = j["agent_id"].get<std::string>();
     if (j.contains("speaker")) ev.speaker = j["speaker"] == "agent" ? Speaker::Agent : Speaker::Customer;
     if (j.contains("text")) ev.text = j["text"];
+    if (j.contains("final")) ev.final = j["final"].get<bool>();
     if (j.contains("email")) ev.customer.email = j["email"].get<std::string>();
     ASSERT_TRUE(engine->try_submit(std::move(ev)));
   }
@@ -125,6 +126,46 @@ TEST(Engine, WordsSaidInTheQueueAreRaisedRightAfterTheFirstScreenPop) {
   EXPECT_EQ(prompts[1]["event_time"], "2026-11-22T10:00:40.000Z");
   EXPECT_EQ(prompts[0]["customer"]["customer_id"], nullptr);
   EXPECT_EQ(prompts[0]["customer"]["candidates"], 0);
+}
+
+// The real patterns and the default catalogue, as a call with a streaming recogniser hears them.
+RuleBundle default_bundle() {
+  Diagnostics d;
+  std::shared_ptr<const LanguageAnalyzer> analyzer = load_language_analyzer(RIGHTMOMENT_SOURCE_DIR "/config/lexicons", d);
+  EXPECT_TRUE(analyzer) << join_diagnostics(d);
+  auto rules = compile_rule_files({RIGHTMOMENT_SOURCE_DIR "/config/rules/default.rules.jsonc"}, *analyzer, d);
+  EXPECT_TRUE(rules) << join_diagnostics(d);
+  return RuleBundle{rules, analyzer};
+}
+
+std::string partial(const std::string& id, const std::string& ts, const std::string& text, bool final = false) {
+  return ev(id, "utterance", "c1", ts, R"("speaker":"customer","text":")" + text + R"(","final":)" + (final ? "true" : "false"));
+}
+
+TEST(Engine, AMomentOnAPartialFiresOnceAsSoonAsItsWordsAreSettledAndNeverAgainOnTheFinal) {
+  EngineHarness h({}, default_bundle());
+  h.send(ev("e1", "interaction.started", "c1", "00:00", R"("channel":"voice")"));
+  h.send(ev("e2", "agent.joined", "c1", "00:01", R"("agent_id":"a-1")"));
+  h.send(partial("p1", "00:02", "i want to cancel"));  // "... the appointment" could still follow
+  h.send(partial("p2", "00:03", "i want to cancel my contract"));
+  h.send(partial("p3", "00:04", "i want to cancel my contract today"));
+  h.send(partial("p4", "00:05", "I want to cancel my contract today.", true));
+  h.drain();
+  auto prompts = h.all();
+  ASSERT_EQ(h.summary("c1"), (std::vector<std::string>{"screen_pop@a-1", "churn-intent@a-1"}));
+  EXPECT_EQ(prompts[1]["trigger_event_id"], "p2");
+}
+
+TEST(Engine, WordsThatAPartialsNextWordsUndoFireNothing) {
+  EngineHarness h({}, default_bundle());
+  h.send(ev("e1", "interaction.started", "c1", "00:00", R"("channel":"voice")"));
+  h.send(ev("e2", "agent.joined", "c1", "00:01", R"("agent_id":"a-1")"));
+  h.send(partial("p1", "00:02", "i want to cancel"));
+  h.send(partial("p2", "00:03", "i want to cancel the engineer"));
+  h.send(partial("p3", "00:04", "i want to cancel the engineer appointment please", false));
+  h.send(partial("p4", "00:05", "I want to cancel the engineer appointment, please.", true));
+  h.drain();
+  EXPECT_EQ(h.summary("c1"), (std::vector<std::string>{"screen_pop@a-1"}));
 }
 
 TEST(Engine, AnInteractionNoAgentJoinsRaisesNothing) {

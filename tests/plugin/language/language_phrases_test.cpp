@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "plugin/language/language_analyzer.hpp"
@@ -49,15 +50,29 @@ std::unique_ptr<LanguageAnalyzer> analyzer() {
   return a;
 }
 
-TEST(LanguagePhrases, EveryIntentFiresOnItsPhrasingsAndNotOnItsNearMisses) {
-  auto a = analyzer();
-  ASSERT_TRUE(a);
+// Patterns and the learned layer, as the example configuration loads them.
+std::unique_ptr<LanguageAnalyzer> combined_analyzer() {
+  Diagnostics diags;
+  auto a = load_language_analyzer(
+      LanguageOptions{RIGHTMOMENT_SOURCE_DIR "/config/lexicons", RIGHTMOMENT_SOURCE_DIR "/config/models", {}}, diags);
+  EXPECT_TRUE(a) << join_diagnostics(diags);
+  return a;
+}
+
+// Every phrasing reads right except the lines of known_misses (line numbers), which must still miss:
+// when one reads right again, take it off the list.
+void expect_phrases_read_right(const LanguageAnalyzer& a, const std::set<int>& known_misses = {}) {
   auto cases = load_cases(RIGHTMOMENT_SOURCE_DIR "/tests/plugin/language/phrases.tsv");
   ASSERT_GT(cases.size(), 100u);
   int wrong = 0;
   for (const auto& c : cases) {
-    auto signals = a->analyze(c.text, c.speaker);
+    auto signals = a.analyze(c.text, c.speaker);
     bool fired = signals.has(c.intent);
+    if (known_misses.count(c.line)) {
+      EXPECT_NE(fired, c.expected) << "phrases.tsv:" << c.line << " reads right now: take it off the known misses";
+      ++wrong;
+      continue;
+    }
     if (fired != c.expected) {
       ++wrong;
       const IntentHit* hit = signals.find(c.intent);
@@ -66,6 +81,22 @@ TEST(LanguagePhrases, EveryIntentFiresOnItsPhrasingsAndNotOnItsNearMisses) {
     }
   }
   std::cout << cases.size() - static_cast<std::size_t>(wrong) << " of " << cases.size() << " phrasings read right\n";
+}
+
+TEST(LanguagePhrases, EveryIntentFiresOnItsPhrasingsAndNotOnItsNearMisses) {
+  auto a = analyzer();
+  ASSERT_TRUE(a);
+  expect_phrases_read_right(*a);
+}
+
+// With the learned layer, four pattern matches are vetoed: the model, confidently wrong on them, scores
+// them below the calibrated with_pattern threshold (docs/language.md, "Measured"). The veto is kept
+// because on the dev split it removes far more false alarms than it costs.
+TEST(LanguagePhrases, AllButFourReadRightWithTheLearnedLayer) {
+  auto a = combined_analyzer();
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(a->has_learned_layer());
+  expect_phrases_read_right(*a, {128, 153, 159, 235});
 }
 
 TEST(LanguageAnalyzer, ReportsTheWordsAsSaidAndADetail) {

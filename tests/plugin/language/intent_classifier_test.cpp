@@ -1,0 +1,135 @@
+// The learned layer reads a model as fastText itself does: the same probabilities for a line, and for
+// any span of it the probabilities fastText gives that span read alone. A model or manifest that is
+// wrong is refused with the file, line and key.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fasttext/fasttext.h>
+
+#include "plugin/language/intent_classifier.hpp"
+#include "plugin/language/learned_layer.hpp"
+
+namespace rightmoment {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A small model trained here: a few hundred invented lines, three labels.
+const std::string& tiny_model() {
+  static const std::string path = [] {
+    std::string dir = ::testing::TempDir() + "/tiny_model";
+    fs::create_directories(dir);
+    std::ofstream f(dir + "/train.txt");
+    const char* angry[] = {"this is a joke", "i am fuming", "nobody ever calls back", "what a shambles", "i am fed up"};
+    const char* leave[] = {"i want to cancel", "i am switching provider", "close my account", "i am off to a rival"};
+    const char* plain[] = {"what is my balance", "thanks that is great", "can you spell that", "the parcel came today"};
+    for (int i = 0; i < 40; ++i) {
+      for (auto* a : angry) f << "__label__frustration " << a << " again\n";
+      for (auto* l : leave) f << "__label__churn_intent " << l << " today\n";
+      for (auto* p : plain) f << "__label__none " << p << " please\n";
+    }
+    f.close();
+    fasttext::Args a;
+    a.input = dir + "/train.txt";
+    a.model = fasttext::model_name::sup;
+    a.loss = fasttext::loss_name::softmax;
+    a.dim = 8;
+    a.epoch = 5;
+    a.lr = 0.5;
+    a.wordNgrams = 2;
+    a.minn = 3;
+    a.maxn = 5;
+    a.bucket = 2000;
+    a.minCount = 1;
+    a.thread = 1;
+    a.seed = 1;
+    a.verbose = 0;
+    fasttext::FastText ft;
+    ft.train(a);
+    ft.saveModel(dir + "/customer.bin");
+    return dir + "/customer.bin";
+  }();
+  return path;
+}
+
+std::vector<std::string> words_of(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+std::map<std::string, float> fasttext_says(const std::string& line) {
+  fasttext::FastText ft;
+  ft.loadModel(tiny_model());
+  std::vector<std::pair<fasttext::real, std::string>> predictions;
+  std::istringstream in(line + "\n");
+  ft.predictLine(in, predictions, -1, 0.0);
+  std::map<std::string, float> out;
+  for (auto& [p, label] : predictions) out[label.substr(9)] = p;
+  return out;
+}
+
+TEST(IntentClassifier, ScoresALineAndEverySpanOfItAsFastTextDoes) {
+  Diagnostics diags;
+  auto c = IntentClassifier::load(tiny_model(), diags);
+  ASSERT_TRUE(c) << join_diagnostics(diags);
+  ASSERT_EQ(c->labels().size(), 3u);
+  auto words = words_of("honestly i am fuming and i want to cancel unseenword today");
+  IntentClassifier::Reading reading;
+  c->read(words, reading);
+  std::vector<float> p;
+  for (std::size_t b = 0; b < words.size(); ++b) {
+    for (std::size_t e = b + 1; e <= words.size(); ++e) {
+      std::string span;
+      for (std::size_t k = b; k < e; ++k) span += (k > b ? " " : "") + words[k];
+      auto theirs = fasttext_says(span);
+      c->probabilities(reading, b, e, p);
+      for (std::size_t l = 0; l < p.size(); ++l)
+        EXPECT_NEAR(p[l], theirs[c->labels()[l]], 1e-4) << "'" << span << "', " << c->labels()[l];
+    }
+  }
+}
+
+TEST(IntentClassifier, AFileThatIsNoModelIsRefused) {
+  std::string bad = ::testing::TempDir() + "/not_a_model.bin";
+  std::ofstream(bad) << "hello";
+  Diagnostics diags;
+  EXPECT_FALSE(IntentClassifier::load(bad, diags));
+  ASSERT_EQ(diags.size(), 1u);
+  EXPECT_EQ(diags[0].file, bad);
+  diags.clear();
+  EXPECT_FALSE(IntentClassifier::load(bad + ".missing", diags));
+  EXPECT_NE(join_diagnostics(diags).find("does not exist"), std::string::npos);
+}
+
+TEST(LearnedLayer, AManifestMistakeNamesFileLineAndKey) {
+  std::string dir = ::testing::TempDir() + "/bad_manifest";
+  fs::create_directories(dir);
+  fs::copy_file(tiny_model(), dir + "/customer.bin", fs::copy_options::overwrite_existing);
+  std::ofstream(dir + "/language.jsonc") << "{\n  \"models\": {\"customer\": \"customer.bin\"},\n"
+                                            "  \"thresholds\": {\n    \"frustration\": {\"alone\": 1.5, \"with_pattern\": 0}\n  }\n}\n";
+  Diagnostics diags;
+  EXPECT_FALSE(load_learned_layer(dir, diags));
+  ASSERT_EQ(diags.size(), 1u) << join_diagnostics(diags);
+  EXPECT_EQ(diags[0].line, 4);
+  EXPECT_EQ(diags[0].key, "/thresholds/frustration/alone");
+
+  std::ofstream(dir + "/language.jsonc") << "{\"models\": {\"customer\": \"nope.bin\"}}";
+  diags.clear();
+  EXPECT_FALSE(load_learned_layer(dir, diags));
+  EXPECT_NE(join_diagnostics(diags).find("nope.bin"), std::string::npos) << join_diagnostics(diags);
+
+  std::ofstream(dir + "/language.jsonc") << "{\"models\": {\"customer\": \"customer.bin\"}, \"thresholds\": {}}";
+  diags.clear();
+  auto layer = load_learned_layer(dir, diags);
+  ASSERT_TRUE(layer) << join_diagnostics(diags);
+  EXPECT_TRUE(layer->customer);
+  EXPECT_FALSE(layer->agent);
+}
+
+}  // namespace
+}  // namespace rightmoment
