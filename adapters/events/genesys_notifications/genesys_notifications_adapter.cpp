@@ -1,11 +1,13 @@
 #include "adapters/events/genesys_notifications/genesys_notifications_adapter.hpp"
 
+#include <cstdio>
 #include <deque>
 #include <map>
 #include <set>
 
 #include <nlohmann/json.hpp>
 
+#include "adapters/events/genesys_notifications/genesys_channel.hpp"
 #include "adapters/events/vendor_json.hpp"
 
 namespace rightmoment {
@@ -21,7 +23,18 @@ struct Snapshot {
   int holds = 0;
   std::set<std::string> agents_connected;
   std::set<std::string> agents_seen;
+  std::set<std::string> final_utterances;  // utterance ids already turned into events
 };
+
+constexpr std::size_t kUtterancesRemembered = 4096;  // per conversation; past it the engine's event ids dedupe
+
+// FNV-1a: a partial transcript's id follows its text, so that the same partial delivered twice
+// (after a reconnect, or by two channels while one replaces the other) is the same event.
+std::uint64_t text_hash(std::string_view text) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
 
 bool connected_state(const std::string& s) { return s == "connected"; }
 bool gone_state(const std::string& s) { return s == "disconnected" || s == "terminated"; }
@@ -30,9 +43,14 @@ bool gone_state(const std::string& s) { return s == "disconnected" || s == "term
 // against the previous one to derive started / agent.joined / agent.left / hold / transfer / ended.
 // Transcription topics become utterances. Event ids come from the state itself, so a notification
 // delivered twice (after a reconnect) yields the same ids and the engine drops the repeat.
+// With a client_id in its settings the adapter runs its own channel (genesys_channel.hpp) and tells
+// it which conversations are live; without one it subscribes to the configured static topics.
 class GenesysNotificationsAdapter final : public EventAdapter {
  public:
   explicit GenesysNotificationsAdapter(const AdapterOptions& options) : options_(options) {
+    std::string error;  // the configuration reader has said it already
+    if (auto channel = genesys_channel_options(options.settings, error); channel && error.empty())
+      channel_ = std::make_unique<GenesysChannel>(std::move(*channel));
     auto topics = options.settings.find("topics");
     if (topics != options.settings.end()) {
       std::string all = topics->second;
@@ -48,8 +66,10 @@ class GenesysNotificationsAdapter final : public EventAdapter {
   }
   std::string_view name() const override { return "genesys-notifications"; }
 
+  ChannelController* channel_controller() override { return channel_.get(); }
+
   std::vector<std::string> client_handshake_messages() const override {
-    if (topics_.empty()) return {};
+    if (topics_.empty() || channel_) return {};
     return {nlohmann::json{{"message", "subscribe"}, {"topics", topics_}, {"correlationId", "rightmoment"}}.dump()};
   }
   std::optional<std::string> heartbeat_message() const override { return std::string(R"({"message":"ping"})"); }
@@ -63,11 +83,13 @@ class GenesysNotificationsAdapter final : public EventAdapter {
       ++out.ignored;  // subscription answers and the like
       return;
     }
+    if (topic == "v2.system.socket_closing" && channel_) channel_->closing_notice(wall_now);
     if (topic == "channel.metadata" || topic.rfind("v2.system.", 0) == 0) {
-      ++out.ignored;  // heartbeats, pongs, socket_closing (the transport reconnects when the server closes)
+      ++out.ignored;  // heartbeats, pongs, socket_closing (the static form reconnects when the server closes)
       return;
     }
-    if (topic.size() > 14 && topic.compare(topic.size() - 14, 14, ".transcription") == 0) return on_transcription(*body, wall_now, out);
+    if (topic.size() > 14 && topic.compare(topic.size() - 14, 14, ".transcription") == 0)
+      return on_transcription(*body, topic, wall_now, out);
     if (topic.find("conversations") != std::string::npos) return on_conversation(*body, wall_now, out);
     ++out.ignored;
   }
@@ -181,34 +203,71 @@ class GenesysNotificationsAdapter final : public EventAdapter {
       out.events.push_back(vendor::make_event("gn-ended", EventType::InteractionEnded, id, ended_at));
       now.ended = true;
     }
-    prev = now;
+    prev = std::move(now);
+    if (channel_ && prev.ended) channel_->conversation_ended(id, wall_now);
+    else if (channel_) channel_->conversation_active(id, wall_now);  // its transcription topic
   }
 
-  void on_transcription(const element& body, EventTimeMs wall_now, AdapterOutput& out) {
-    std::string id = vendor::clip_id(vendor::text(vendor::field(body, "conversationId")).value_or(""));
-    auto transcripts = vendor::field(body, "transcripts");
-    simdjson::dom::array list;
-    if (id.empty() || !transcripts || transcripts->get_array().get(list) != simdjson::SUCCESS) {
-      ++out.ignored;  // status-only messages (SESSION_ENDED)
+  // v2.conversations.{id}.transcription: a batch of transcripts, each at its offset from the start
+  // of the transcription session (sessionStartTimeMs), or at the batch's eventTime without one.
+  void on_transcription(const element& body, const std::string& topic, EventTimeMs wall_now, AdapterOutput& out) {
+    std::string id = vendor::text(vendor::field(body, "conversationId")).value_or("");
+    if (id.empty() && topic.rfind("v2.conversations.", 0) == 0) id = topic.substr(17, topic.size() - 17 - 14);
+    id = vendor::clip_id(id);
+    if (id.empty()) {
+      out.rejections.push_back(EventRejection{"missing_field", "a transcription notification needs a conversationId", std::nullopt});
       return;
     }
-    EventTimeMs ts = time_or(vendor::field(body, "eventTime"), wall_now);
+    if (vendor::text(vendor::path(body, {"status", "status"})) == "SESSION_ENDED" && channel_)
+      channel_->conversation_ended(id, wall_now);
+    auto transcripts = vendor::field(body, "transcripts");
+    simdjson::dom::array list;
+    if (!transcripts || transcripts->get_array().get(list) != simdjson::SUCCESS) {
+      ++out.ignored;  // status-only messages (the session's start, every 5 minutes, SESSION_ENDED)
+      return;
+    }
+    track(id);
+    Snapshot& conversation = conversations_[id];
+    if (conversation.ended) {
+      ++out.ignored;  // late: the engine has closed the interaction
+      return;
+    }
+    EventTimeMs batch_time = time_or(vendor::field(body, "eventTime"), wall_now);
+    auto session_start = vendor::integer(vendor::field(body, "sessionStartTimeMs"));
+    if (!session_start) session_start = vendor::integer(vendor::field(body, "transcriptionStartTimeMs"));
     for (element t : list) {
       std::string utterance = vendor::text(vendor::field(t, "utteranceId")).value_or("");
-      std::string channel = vendor::text(vendor::field(t, "channel")).value_or("EXTERNAL");
+      std::string channel = vendor::text(vendor::field(t, "channel")).value_or("");
       bool final = vendor::boolean(vendor::field(t, "isFinal")).value_or(true);
       std::string text;
+      std::optional<std::int64_t> offset;
       auto alternatives = vendor::field(t, "alternatives");
       simdjson::dom::array alts;
-      if (alternatives && alternatives->get_array().get(alts) == simdjson::SUCCESS && alts.size() > 0)
-        text = vendor::text(vendor::field(alts.at(0).value_unsafe(), "transcript")).value_or("");
-      if (utterance.empty() || text.empty()) {
+      if (alternatives && alternatives->get_array().get(alts) == simdjson::SUCCESS && alts.size() > 0) {
+        element best = alts.at(0).value_unsafe();
+        text = vendor::text(vendor::field(best, "transcript")).value_or("");
+        offset = vendor::integer(vendor::field(best, "offsetMs"));
+      }
+      // EXTERNAL is the customer's side, INTERNAL the agent's; a mixed channel (BOTH) names nobody.
+      bool customer = vendor::iequals(channel, "EXTERNAL");
+      if (utterance.empty() || text.empty() || (!customer && !vendor::iequals(channel, "INTERNAL"))) {
         ++out.ignored;
         continue;
       }
-      std::string event_id = "gn-u-" + utterance + (final ? "" : "-p" + std::to_string(++partials_));
-      CanonicalEvent ev = vendor::make_event(vendor::clip_id(event_id), EventType::Utterance, id, ts);
-      ev.speaker = vendor::iequals(channel, "INTERNAL") ? Speaker::Agent : Speaker::Customer;
+      if (final) {
+        if (conversation.final_utterances.count(utterance)) {
+          ++out.ignored;  // delivered again
+          continue;
+        }
+        if (conversation.final_utterances.size() >= kUtterancesRemembered) conversation.final_utterances.clear();
+        conversation.final_utterances.insert(utterance);
+      }
+      char partial[24];
+      std::snprintf(partial, sizeof partial, "-p%016llx", static_cast<unsigned long long>(text_hash(text)));
+      EventTimeMs ts = session_start && offset ? *session_start + *offset : batch_time;
+      CanonicalEvent ev = vendor::make_event(vendor::clip_id("gn-u-" + utterance + (final ? "" : partial)),
+                                             EventType::Utterance, id, ts);
+      ev.speaker = customer ? Speaker::Customer : Speaker::Agent;
       ev.text = std::move(text);
       ev.final = final;
       out.events.push_back(std::move(ev));
@@ -230,7 +289,7 @@ class GenesysNotificationsAdapter final : public EventAdapter {
     conversations_.erase(order_.front());
     order_.pop_front();
   }
-  std::uint64_t partials_ = 0;
+  std::unique_ptr<GenesysChannel> channel_;
 };
 
 }  // namespace

@@ -9,10 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "adapters/history/postgres/pg_connection.hpp"
 #include "plugin/history/history_store.hpp"
 
 namespace rightmoment {
 namespace {
+
+using namespace pg;
 
 constexpr const char* kSchema = R"SQL(
 CREATE TABLE IF NOT EXISTS rm_schema_version (version INTEGER NOT NULL);
@@ -40,6 +43,7 @@ CREATE TABLE IF NOT EXISTS rm_outcome_prompts (
   kind TEXT NOT NULL, agent_id TEXT, customer_id TEXT, event_time BIGINT NOT NULL, held_out BOOLEAN NOT NULL,
   handover BOOLEAN NOT NULL, customer_sentiment DOUBLE PRECISION, prompt_json TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS rm_outcome_prompts_by_time ON rm_outcome_prompts (event_time);
+CREATE INDEX IF NOT EXISTS rm_outcome_prompts_by_interaction ON rm_outcome_prompts (interaction_id);
 CREATE TABLE IF NOT EXISTS rm_outcome_feedback (
   seq BIGSERIAL PRIMARY KEY, prompt_id TEXT NOT NULL, interaction_id TEXT, rule_id TEXT, agent_id TEXT,
   action TEXT NOT NULL, ts BIGINT NOT NULL);
@@ -50,106 +54,28 @@ CREATE TABLE IF NOT EXISTS rm_outcome_interactions (
   hold_total_ms BIGINT NOT NULL, sentiment_start DOUBLE PRECISION, sentiment_end DOUBLE PRECISION,
   held_out BOOLEAN NOT NULL, prompts INTEGER NOT NULL, transcript TEXT);
 CREATE INDEX IF NOT EXISTS rm_outcome_interactions_by_time ON rm_outcome_interactions (started_at);
+CREATE INDEX IF NOT EXISTS rm_outcome_interactions_by_interaction ON rm_outcome_interactions (interaction_id);
 )SQL";
 
-// Parameters as text (libpq's simplest form); nullopt is SQL NULL.
-class Params {
- public:
-  Params& add(std::optional<std::string> v) {
-    values_.push_back(std::move(v));
-    return *this;
-  }
-  Params& add(std::string_view v) { return add(std::optional<std::string>(std::string(v))); }
-  Params& add(const std::string& v) { return add(std::optional<std::string>(v)); }
-  Params& add(const char* v) { return add(std::optional<std::string>(std::string(v))); }
-  Params& add(std::int64_t v) { return add(std::optional<std::string>(std::to_string(v))); }
-  Params& add(int v) { return add(static_cast<std::int64_t>(v)); }
-  Params& add(bool v) { return add(std::optional<std::string>(v ? "t" : "f")); }
-  Params& add(std::optional<int> v) { return v ? add(*v) : add(std::optional<std::string>()); }
-  Params& add(std::optional<std::int64_t> v) { return v ? add(*v) : add(std::optional<std::string>()); }
-  Params& add(std::optional<double> v) {
-    if (!v) return add(std::optional<std::string>());
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.17g", *v);
-    return add(std::optional<std::string>(buf));
-  }
-  std::vector<const char*> pointers() const {
-    std::vector<const char*> p;
-    for (const auto& v : values_) p.push_back(v ? v->c_str() : nullptr);
-    return p;
-  }
-  int size() const { return static_cast<int>(values_.size()); }
-
- private:
-  std::vector<std::optional<std::string>> values_;
-};
-
-struct ResultDeleter {
-  void operator()(PGresult* r) const { PQclear(r); }
-};
-using Result = std::unique_ptr<PGresult, ResultDeleter>;
-
-std::optional<std::string> text_or_null(PGresult* r, int row, int col) {
-  if (PQgetisnull(r, row, col)) return std::nullopt;
-  return std::string(PQgetvalue(r, row, col), static_cast<std::size_t>(PQgetlength(r, row, col)));
+// A row of rm_outcome_prompts, selected in this column order.
+#define RM_PROMPT_COLUMNS \
+  "prompt_id, interaction_id, rule_id, kind, agent_id, customer_id, event_time, held_out, handover, " \
+  "customer_sentiment, prompt_json"
+PromptOutcome prompt_row(PGresult* q, int i) {
+  PromptOutcome p;
+  p.prompt_id = text(q, i, 0);
+  p.interaction_id = text(q, i, 1);
+  p.rule_id = text(q, i, 2);
+  p.kind = text(q, i, 3);
+  p.agent_id = text_or_null(q, i, 4);
+  p.customer_id = text_or_null(q, i, 5);
+  p.event_time = int_or_null(q, i, 6).value_or(0);
+  p.held_out = boolean(q, i, 7);
+  p.handover = boolean(q, i, 8);
+  p.customer_sentiment = double_or_null(q, i, 9);
+  p.prompt_json = text(q, i, 10);
+  return p;
 }
-std::string text(PGresult* r, int row, int col) { return text_or_null(r, row, col).value_or(""); }
-std::optional<std::int64_t> int_or_null(PGresult* r, int row, int col) {
-  auto t = text_or_null(r, row, col);
-  if (!t) return std::nullopt;
-  return std::stoll(*t);
-}
-std::optional<int> int32_or_null(PGresult* r, int row, int col) {
-  auto v = int_or_null(r, row, col);
-  return v ? std::optional<int>(static_cast<int>(*v)) : std::nullopt;
-}
-std::optional<double> double_or_null(PGresult* r, int row, int col) {
-  auto t = text_or_null(r, row, col);
-  if (!t) return std::nullopt;
-  return std::stod(*t);
-}
-bool boolean(PGresult* r, int row, int col) { return text(r, row, col) == "t"; }
-
-class Connection {
- public:
-  explicit Connection(const std::string& url) : conn_(PQconnectdb(url.c_str())) {
-    if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
-      std::string why = conn_ ? PQerrorMessage(conn_) : "out of memory";
-      if (conn_) PQfinish(conn_);
-      conn_ = nullptr;
-      while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
-      throw StoreError("postgresql: cannot connect: " + why);
-    }
-  }
-  ~Connection() {
-    if (conn_) PQfinish(conn_);
-  }
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
-
-  bool healthy() const { return conn_ && PQstatus(conn_) == CONNECTION_OK; }
-
-  Result exec(const char* sql, const Params& params = Params()) {
-    auto p = params.pointers();
-    Result r(PQexecParams(conn_, sql, params.size(), nullptr, p.empty() ? nullptr : p.data(), nullptr, nullptr, 0));
-    auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-      std::string why = PQerrorMessage(conn_);
-      while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
-      throw StoreError("postgresql: " + why);
-    }
-    return r;
-  }
-  void exec_script(const char* sql) {
-    Result r(PQexec(conn_, sql));
-    auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
-      throw StoreError(std::string("postgresql: ") + PQerrorMessage(conn_));
-  }
-
- private:
-  PGconn* conn_ = nullptr;
-};
 
 class PostgresHistoryStore final : public HistoryStore {
  public:
@@ -291,6 +217,8 @@ class PostgresHistoryStore final : public HistoryStore {
                 "summary=EXCLUDED.summary",
                 Params().add(ct->contact_id).add(ct->customer_id).add(ct->channel).add(ct->started_at).add(ct->reason)
                     .add(ct->resolved).add(ct->csat).add(ct->nps).add(ct->summary));
+        // Every host's cache forgets this customer when the transaction commits (the prompt bus hears it).
+        c->exec("SELECT pg_notify('rm_bus', json_build_object('k', 'c', 'cu', $1::text)::text)", Params().add(ct->customer_id));
       } else if (auto* f = std::get_if<FeedbackRecord>(&record)) {
         c->exec("INSERT INTO rm_feedback VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (feedback_id) DO "
                 "UPDATE SET customer_id=EXCLUDED.customer_id, source=EXCLUDED.source, platform=EXCLUDED.platform, "
@@ -338,26 +266,10 @@ class PostgresHistoryStore final : public HistoryStore {
   std::vector<OutcomeRecord> read_outcomes(EventTimeMs from, EventTimeMs to) override {
     Lease c = acquire();
     std::vector<OutcomeRecord> out;
-    Result r = c->exec("SELECT prompt_id, interaction_id, rule_id, kind, agent_id, customer_id, event_time, held_out, "
-                       "handover, customer_sentiment, prompt_json FROM rm_outcome_prompts WHERE event_time >= $1 AND "
+    Result r = c->exec("SELECT " RM_PROMPT_COLUMNS " FROM rm_outcome_prompts WHERE event_time >= $1 AND "
                        "event_time < $2 ORDER BY seq",
                        Params().add(from).add(to));
-    for (int i = 0; i < PQntuples(r.get()); ++i) {
-      PGresult* q = r.get();
-      PromptOutcome p;
-      p.prompt_id = text(q, i, 0);
-      p.interaction_id = text(q, i, 1);
-      p.rule_id = text(q, i, 2);
-      p.kind = text(q, i, 3);
-      p.agent_id = text_or_null(q, i, 4);
-      p.customer_id = text_or_null(q, i, 5);
-      p.event_time = int_or_null(q, i, 6).value_or(0);
-      p.held_out = boolean(q, i, 7);
-      p.handover = boolean(q, i, 8);
-      p.customer_sentiment = double_or_null(q, i, 9);
-      p.prompt_json = text(q, i, 10);
-      out.push_back(std::move(p));
-    }
+    for (int i = 0; i < PQntuples(r.get()); ++i) out.push_back(prompt_row(r.get(), i));
     r = c->exec("SELECT prompt_id, interaction_id, rule_id, agent_id, action, ts FROM rm_outcome_feedback WHERE ts >= $1 "
                 "AND ts < $2 ORDER BY seq",
                 Params().add(from).add(to));
@@ -389,6 +301,17 @@ class PostgresHistoryStore final : public HistoryStore {
       x.transcript = text_or_null(q, i, 13);
       out.push_back(std::move(x));
     }
+    return out;
+  }
+
+  RecordedInteraction read_recorded_interaction(std::string_view interaction_id) override {
+    Lease c = acquire();
+    RecordedInteraction out;
+    Result r = c->exec("SELECT " RM_PROMPT_COLUMNS " FROM rm_outcome_prompts WHERE interaction_id = $1 ORDER BY seq LIMIT $2",
+                       Params().add(interaction_id).add(static_cast<std::int64_t>(RecordedInteraction::kRecordedPromptsLimit)));
+    for (int i = 0; i < PQntuples(r.get()); ++i) out.prompts.push_back(prompt_row(r.get(), i));
+    r = c->exec("SELECT 1 FROM rm_outcome_interactions WHERE interaction_id = $1 LIMIT 1", Params().add(interaction_id));
+    out.ended = PQntuples(r.get()) > 0;
     return out;
   }
 

@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS outcome_prompts (
   kind TEXT NOT NULL, agent_id TEXT, customer_id TEXT, event_time INTEGER NOT NULL, held_out INTEGER NOT NULL,
   handover INTEGER NOT NULL, customer_sentiment REAL, prompt_json TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS outcome_prompts_by_time ON outcome_prompts (event_time);
+CREATE INDEX IF NOT EXISTS outcome_prompts_by_interaction ON outcome_prompts (interaction_id);
 CREATE TABLE IF NOT EXISTS outcome_feedback (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, prompt_id TEXT NOT NULL, interaction_id TEXT, rule_id TEXT, agent_id TEXT,
   action TEXT NOT NULL, ts INTEGER NOT NULL);
@@ -43,6 +44,7 @@ CREATE TABLE IF NOT EXISTS outcome_interactions (
   hold_total_ms INTEGER NOT NULL, sentiment_start REAL, sentiment_end REAL, held_out INTEGER NOT NULL,
   prompts INTEGER NOT NULL, transcript TEXT);
 CREATE INDEX IF NOT EXISTS outcome_interactions_by_time ON outcome_interactions (started_at);
+CREATE INDEX IF NOT EXISTS outcome_interactions_by_interaction ON outcome_interactions (interaction_id);
 )SQL";
 
 [[noreturn]] void throw_sqlite(sqlite3* db, const std::string& what) {
@@ -156,6 +158,26 @@ std::optional<int> col_opt_int32(sqlite3_stmt* s, int i) {
 std::optional<double> col_opt_double(sqlite3_stmt* s, int i) {
   if (sqlite3_column_type(s, i) == SQLITE_NULL) return std::nullopt;
   return sqlite3_column_double(s, i);
+}
+
+// A row of outcome_prompts, selected in this column order.
+#define RM_PROMPT_COLUMNS \
+  "prompt_id, interaction_id, rule_id, kind, agent_id, customer_id, event_time, held_out, handover, " \
+  "customer_sentiment, prompt_json"
+PromptOutcome prompt_row(sqlite3_stmt* s) {
+  PromptOutcome p;
+  p.prompt_id = col_text(s, 0);
+  p.interaction_id = col_text(s, 1);
+  p.rule_id = col_text(s, 2);
+  p.kind = col_text(s, 3);
+  p.agent_id = col_opt_text(s, 4);
+  p.customer_id = col_opt_text(s, 5);
+  p.event_time = sqlite3_column_int64(s, 6);
+  p.held_out = sqlite3_column_int(s, 7) != 0;
+  p.handover = sqlite3_column_int(s, 8) != 0;
+  p.customer_sentiment = col_opt_double(s, 9);
+  p.prompt_json = col_text(s, 10);
+  return p;
 }
 
 void step_done(sqlite3* db, sqlite3_stmt* s, const char* what) {
@@ -485,25 +507,10 @@ std::vector<OutcomeRecord> SqliteHistoryStore::read_outcomes(EventTimeMs from, E
   std::vector<OutcomeRecord> out;
   int rc;
   sqlite3_stmt* s = c->prepare(
-      "SELECT prompt_id, interaction_id, rule_id, kind, agent_id, customer_id, event_time, held_out, handover, "
-      "customer_sentiment, prompt_json FROM outcome_prompts WHERE event_time >= ?1 AND event_time < ?2 ORDER BY seq");
+      "SELECT " RM_PROMPT_COLUMNS " FROM outcome_prompts WHERE event_time >= ?1 AND event_time < ?2 ORDER BY seq");
   sqlite3_bind_int64(s, 1, from);
   sqlite3_bind_int64(s, 2, to);
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-    PromptOutcome p;
-    p.prompt_id = col_text(s, 0);
-    p.interaction_id = col_text(s, 1);
-    p.rule_id = col_text(s, 2);
-    p.kind = col_text(s, 3);
-    p.agent_id = col_opt_text(s, 4);
-    p.customer_id = col_opt_text(s, 5);
-    p.event_time = sqlite3_column_int64(s, 6);
-    p.held_out = sqlite3_column_int(s, 7) != 0;
-    p.handover = sqlite3_column_int(s, 8) != 0;
-    p.customer_sentiment = col_opt_double(s, 9);
-    p.prompt_json = col_text(s, 10);
-    out.push_back(std::move(p));
-  }
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) out.push_back(prompt_row(s));
   if (rc != SQLITE_DONE) throw_sqlite(c->db(), "read prompt outcomes");
   sqlite3_reset(s);
   s = c->prepare(
@@ -548,6 +555,26 @@ std::vector<OutcomeRecord> SqliteHistoryStore::read_outcomes(EventTimeMs from, E
     out.push_back(std::move(i));
   }
   if (rc != SQLITE_DONE) throw_sqlite(c->db(), "read interaction outcomes");
+  sqlite3_reset(s);
+  return out;
+}
+
+RecordedInteraction SqliteHistoryStore::read_recorded_interaction(std::string_view interaction_id) {
+  Lease c = acquire();
+  RecordedInteraction out;
+  sqlite3_stmt* s =
+      c->prepare("SELECT " RM_PROMPT_COLUMNS " FROM outcome_prompts WHERE interaction_id = ?1 ORDER BY seq LIMIT ?2");
+  bind_text(s, 1, interaction_id);
+  sqlite3_bind_int64(s, 2, static_cast<std::int64_t>(RecordedInteraction::kRecordedPromptsLimit));
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) out.prompts.push_back(prompt_row(s));
+  if (rc != SQLITE_DONE) throw_sqlite(c->db(), "read recorded prompts");
+  sqlite3_reset(s);
+  s = c->prepare("SELECT 1 FROM outcome_interactions WHERE interaction_id = ?1 LIMIT 1");
+  bind_text(s, 1, interaction_id);
+  rc = sqlite3_step(s);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) throw_sqlite(c->db(), "read recorded interaction");
+  out.ended = rc == SQLITE_ROW;
   sqlite3_reset(s);
   return out;
 }

@@ -24,6 +24,7 @@ class SqliteHistoryStore final : public HistoryStore {
   void upsert(const std::vector<HistoryRecord>& batch) override;
   void append_outcomes(const std::vector<OutcomeRecord>& batch) override;
   std::vector<OutcomeRecord> read_outcomes(EventTimeMs from, EventTimeMs to) override;
+  RecordedInteraction read_recorded_interaction(std::string_view interaction_id) override;
   bool ping() override;
 
   const std::string& path() const { return path_; }

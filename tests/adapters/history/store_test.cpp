@@ -137,6 +137,39 @@ TEST_P(StoreTest, TheOutcomeRecordIsAppendedAndReadBack) {
   EXPECT_EQ(feedback, 0);  // the answer came at 1'000'000'500, outside [from, to)
 }
 
+// A restarted plugin asks what it raised for an interaction before the restart.
+TEST_P(StoreTest, TheOutcomeRecordOfOneInteractionIsReadBackByItsId) {
+  EXPECT_TRUE(store_->read_recorded_interaction(id("nothing")).prompts.empty());
+  EXPECT_FALSE(store_->read_recorded_interaction(id("nothing")).ended);
+  std::vector<OutcomeRecord> batch;
+  for (int i = 0; i < 3; ++i) {
+    PromptOutcome p;
+    p.prompt_id = "pr-" + std::to_string(i);
+    p.interaction_id = id(i == 2 ? "other" : "live");
+    p.rule_id = i == 0 ? "screen_pop" : "frustration";
+    p.kind = i == 0 ? "screen_pop" : "opportunity";
+    p.agent_id = "a-1";
+    p.event_time = 1'000 + i;
+    p.prompt_json = R"({"prompt_id":"pr-)" + std::to_string(i) + R"(","trigger_event_id":"e)" + std::to_string(i) + "\"}";
+    batch.push_back(p);
+  }
+  InteractionOutcome ended;
+  ended.interaction_id = id("other");
+  batch.push_back(ended);
+  store_->append_outcomes(batch);
+
+  RecordedInteraction live = store_->read_recorded_interaction(id("live"));
+  ASSERT_EQ(live.prompts.size(), 2u);
+  EXPECT_EQ(live.prompts[0].kind, "screen_pop");  // in the order recorded
+  EXPECT_EQ(live.prompts[1].rule_id, "frustration");
+  EXPECT_EQ(live.prompts[1].agent_id.value_or(""), "a-1");
+  EXPECT_EQ(live.prompts[1].prompt_json, R"({"prompt_id":"pr-1","trigger_event_id":"e1"})");
+  EXPECT_FALSE(live.ended);
+  RecordedInteraction other = store_->read_recorded_interaction(id("other"));
+  EXPECT_EQ(other.prompts.size(), 1u);
+  EXPECT_TRUE(other.ended);
+}
+
 TEST_P(StoreTest, TheSampleHistoryImports) {
   std::string file = RIGHTMOMENT_SHARED_DIR "/samples/history.jsonl";
   if (!std::filesystem::exists(file)) GTEST_SKIP() << file << " not present";
