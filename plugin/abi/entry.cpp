@@ -213,6 +213,19 @@ rm_status api_mint_agent_link(rm_plugin* plugin, const char* agent_id, size_t ag
   });
 }
 
+rm_status api_mint_supervisor_link(rm_plugin* plugin, const char* supervisor_id, size_t supervisor_id_len,
+                                   uint32_t ttl_seconds, rm_write_fn write, void* ctx) {
+  return guarded("mint_supervisor_link", [&]() -> rm_status {
+    if (!plugin || !supervisor_id || !write)
+      return fail(RM_ERR_INVALID_ARGUMENT, "mint_supervisor_link: plugin, supervisor_id or write is NULL");
+    std::string url;
+    rm_status status = to_status(plugin->runtime->mint_supervisor_link(std::string(supervisor_id, supervisor_id_len),
+                                                                       std::chrono::seconds(ttl_seconds), url));
+    if (status == RM_OK) write(ctx, url.data(), url.size());
+    return status;
+  });
+}
+
 const rm_api kApi = {
     sizeof(rm_api),
     RM_ABI_MAJOR,
@@ -230,6 +243,7 @@ const rm_api kApi = {
     api_import_history,
     api_reload_rules,
     api_mint_agent_link,
+    api_mint_supervisor_link,
 };
 
 }  // namespace

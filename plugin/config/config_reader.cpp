@@ -1,6 +1,7 @@
 #include "plugin/config/config_reader.hpp"
 
 #include <algorithm>
+#include <sstream>
 
 namespace rightmoment {
 namespace {
@@ -72,6 +73,24 @@ bool ConfigReader::read_size(std::string_view pointer, std::size_t& out, std::si
   std::int64_t x = static_cast<std::int64_t>(out);
   if (!read_int(pointer, x, static_cast<std::int64_t>(min), static_cast<std::int64_t>(max))) return false;
   out = static_cast<std::size_t>(x);
+  return true;
+}
+
+bool ConfigReader::read_number(std::string_view pointer, double& out, double min, double max) {
+  const nlohmann::json* v = at(pointer);
+  if (!v) return true;
+  if (!v->is_number()) {
+    error(pointer, "must be a number, not " + type_name(*v));
+    return false;
+  }
+  double x = v->get<double>();
+  if (!(x >= min && x <= max)) {
+    std::ostringstream m;
+    m << "must be between " << min << " and " << max << ", not " << x;
+    error(pointer, m.str());
+    return false;
+  }
+  out = x;
   return true;
 }
 

@@ -24,6 +24,7 @@ class ConfigReader {
   bool read_bool(std::string_view pointer, bool& out);
   bool read_int(std::string_view pointer, std::int64_t& out, std::int64_t min, std::int64_t max);
   bool read_size(std::string_view pointer, std::size_t& out, std::size_t min, std::size_t max);
+  bool read_number(std::string_view pointer, double& out, double min, double max);
   bool read_string_list(std::string_view pointer, std::vector<std::string>& out);
   bool read_enum(std::string_view pointer, std::string& out, std::initializer_list<std::string_view> allowed);
 

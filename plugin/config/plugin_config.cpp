@@ -5,6 +5,7 @@
 #include "plugin/config/config_reader.hpp"
 #include "plugin/config/transport_config_reader.hpp"
 #include "plugin/config/web_config_reader.hpp"
+#include "plugin/history/store_url.hpp"
 
 namespace rightmoment {
 namespace fs = std::filesystem;
@@ -20,11 +21,9 @@ namespace {
 
 // "sqlite:relative.db" and bare paths resolve against the config's folder; URLs stay as they are.
 std::string resolve_store_url(const std::string& base_dir, const std::string& url) {
-  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) return url;
-  std::string path = url;
-  if (url.rfind("sqlite://", 0) == 0) path = url.substr(9);
-  else if (url.rfind("sqlite:", 0) == 0) path = url.substr(7);
-  return "sqlite://" + resolve_config_path(base_dir, path);
+  StoreUrl parsed = parse_store_url(url);
+  if (parsed.backend == StoreUrl::Backend::Postgres) return url;
+  return "sqlite://" + resolve_config_path(base_dir, parsed.sqlite_path);
 }
 
 bool parse(const JsoncDocument& doc, const std::string& base_dir, PluginConfig& out, Diagnostics& diags) {
@@ -91,13 +90,16 @@ bool parse(const JsoncDocument& doc, const std::string& base_dir, PluginConfig& 
   out.engine.holdout_percent = static_cast<int>(holdout);
 
   r.check_object("/engine", {"inbox_limit", "delivery_queue_limit", "outcome_queue_limit", "idle_clock_grace_ms",
-                             "parked_events_limit", "max_interactions", "interaction_idle_timeout_s"});
+                             "parked_events_limit", "max_interactions", "interaction_idle_timeout_s",
+                             "seen_event_ids_per_interaction", "max_agents_per_interaction"});
   r.read_size("/engine/inbox_limit", out.engine.inbox_limit, 16, 10'000'000);
   r.read_size("/engine/delivery_queue_limit", out.engine.delivery_queue_limit, 16, 10'000'000);
   r.read_size("/engine/outcome_queue_limit", out.engine.outcome_queue_limit, 16, 10'000'000);
   r.read_int("/engine/idle_clock_grace_ms", out.engine.idle_clock_grace_ms, 0, 3'600'000);
   r.read_size("/engine/parked_events_limit", out.engine.parked_events_limit, 1, 1'000'000);
   r.read_size("/engine/max_interactions", out.engine.max_interactions, 1, 100'000'000);
+  r.read_size("/engine/seen_event_ids_per_interaction", out.engine.seen_event_ids_per_interaction, 16, 1'000'000);
+  r.read_size("/engine/max_agents_per_interaction", out.engine.max_agents_per_interaction, 1, 10'000);
   std::int64_t idle_s = out.engine.interaction_idle_timeout_ms / 1000;
   r.read_int("/engine/interaction_idle_timeout_s", idle_s, 60, 30 * 86400);
   out.engine.interaction_idle_timeout_ms = idle_s * 1000;

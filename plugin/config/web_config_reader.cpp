@@ -26,6 +26,36 @@ bool is_origin(const std::string& s) {
   return (s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0) && s.find('/', s.find("//") + 2) == std::string::npos;
 }
 
+// "popup": {"supervisor": {"teams": {"TEAM": ["AGENT", ...]}, "supervisors": {"ID": ["TEAM", ...]},
+//            "alerts_per_window": 4, "alert_window_s": 300, "churn_unanswered_s": 60}}
+void read_supervisor_config(ConfigReader& r, PopupConfig& popup) {
+  const char* base = "/popup/supervisor";
+  if (!r.at(base) || !r.check_object(base, {"teams", "supervisors", "alerts_per_window", "alert_window_s", "churn_unanswered_s"})) return;
+  popup.supervisor_enabled = true;
+  SupervisorOptions& o = popup.supervisor;
+  auto read_map = [&](const std::string& key, auto&& add) {
+    const nlohmann::json* m = r.at(std::string(base) + "/" + key);
+    if (!m) return;
+    if (!m->is_object()) return r.error(std::string(base) + "/" + key, "must be an object of lists of ids");
+    for (const auto& [name, list] : m->items()) {
+      std::vector<std::string> ids;
+      r.read_string_list(std::string(base) + "/" + key + "/" + name, ids);
+      for (const auto& id : ids) add(name, id);
+    }
+  };
+  read_map("teams", [&](const std::string& team, const std::string& agent) {
+    if (!o.team_of_agent.emplace(agent, team).second)
+      r.error(std::string(base) + "/teams/" + team, "agent '" + agent + "' is in two teams");
+  });
+  read_map("supervisors", [&](const std::string& supervisor, const std::string& team) { o.teams_of_supervisor[supervisor].insert(team); });
+  r.read_size(std::string(base) + "/alerts_per_window", o.alerts_per_window, 0, 1000);
+  std::int64_t window = o.alert_window.count(), churn = o.churn_unanswered.count();
+  r.read_int(std::string(base) + "/alert_window_s", window, 10, 86400);
+  r.read_int(std::string(base) + "/churn_unanswered_s", churn, 5, 3600);
+  o.alert_window = std::chrono::seconds(window);
+  o.churn_unanswered = std::chrono::seconds(churn);
+}
+
 }  // namespace
 
 void read_web_config(ConfigReader& r, const std::string& base_dir, PopupConfig& popup, AdminConfig& admin) {
@@ -36,7 +66,8 @@ void read_web_config(ConfigReader& r, const std::string& base_dir, PopupConfig& 
   if (r.at("/popup") &&
       r.check_object("/popup", {"enabled", "address", "port", "tls", "max_connections", "idle_timeout_s", "public_url",
                                 "link_secret", "link_secret_env", "link_ttl_s", "allowed_origins", "frame_ancestors",
-                                "max_cards_per_agent", "max_pages_per_agent", "snooze_s"})) {
+                                "max_cards_per_agent", "max_pages_per_agent", "max_agents", "max_cards", "snooze_s",
+                                "supervisor"})) {
     popup.enabled = true;
     r.read_bool("/popup/enabled", popup.enabled);
     read_server(r, "/popup", base_dir, popup.server);
@@ -68,9 +99,12 @@ void read_web_config(ConfigReader& r, const std::string& base_dir, PopupConfig& 
     }
     r.read_size("/popup/max_cards_per_agent", popup.hub.max_cards_per_agent, 1, 10'000);
     r.read_size("/popup/max_pages_per_agent", popup.hub.max_pages_per_agent, 1, 1'000);
+    r.read_size("/popup/max_agents", popup.hub.max_agents, 1, 10'000'000);
+    r.read_size("/popup/max_cards", popup.hub.max_cards, 1, 100'000'000);
     std::int64_t snooze = popup.hub.snooze.count();
     r.read_int("/popup/snooze_s", snooze, 5, 86400);
     popup.hub.snooze = std::chrono::seconds(snooze);
+    read_supervisor_config(r, popup);
   }
   if (r.at("/admin") && r.check_object("/admin", {"enabled", "address", "port", "tls", "max_connections", "idle_timeout_s"})) {
     admin.enabled = true;

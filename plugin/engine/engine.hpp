@@ -1,9 +1,10 @@
 #pragma once
 // The engine: one thread that owns every interaction and processes events in arrival order.
-// I/O threads hand it events through a bounded inbox (try_submit never blocks); history lookups run
-// on store workers and come back as inbox items; prompts leave through PromptDelivery (its own
-// thread) and the outcome record through OutcomeWriter (its own thread). Nothing here waits for a
-// socket, a disk or a host callback.
+// I/O threads hand it events through a bounded inbox (try_submit never blocks), which it drains in
+// batches: one wake-up and one lock for whatever is queued, processed outside the lock. History
+// lookups run on store workers and come back as inbox items; prompts leave through PromptDelivery
+// (its own thread) and the outcome record through OutcomeWriter (its own thread). Nothing here waits
+// for a socket, a disk or a host callback.
 //
 // Ordering: events of one interaction are processed in order. When the first agent joins and the
 // caller's history is still being looked up, that interaction's events are parked (other
@@ -29,10 +30,12 @@
 #include "plugin/engine/engine_metrics.hpp"
 #include "plugin/engine/engine_options.hpp"
 #include "plugin/engine/event_clock.hpp"
+#include "plugin/engine/handoff_counters.hpp"
 #include "plugin/engine/history_lookup.hpp"
 #include "plugin/engine/interaction.hpp"
 #include "plugin/engine/outcome_writer.hpp"
 #include "plugin/engine/prompt_delivery.hpp"
+#include "plugin/engine/recent_contacts.hpp"
 #include "plugin/language/language_analyzer.hpp"
 #include "plugin/rules/rule_set.hpp"
 #include "plugin/transport/event_sink.hpp"
@@ -76,16 +79,15 @@ class Engine final : public EventSink {
   void swap_rules(RuleBundle rules);
 
   std::int64_t event_clock_ms() const { return clock_ms_.load(); }
+  // Wake-ups of the engine thread and the batches it took from its inbox (tests, benchmarks).
+  const HandoffCounters& handoffs() const { return handoffs_; }
 
  private:
   struct EventItem {
     CanonicalEvent event;
     std::chrono::steady_clock::time_point arrived;
   };
-  struct LookupDone {
-    std::string interaction_id;
-    CallerView view;
-  };
+  using LookupDone = LookupAnswer;
   struct DrainRequest {
     std::function<void()> done;
   };
@@ -94,8 +96,16 @@ class Engine final : public EventSink {
   using ControlItem = std::variant<LookupDone, PromptFeedback, RuleBundle>;
 
   void run();
-  bool wait_for_work(std::chrono::steady_clock::time_point deadline, std::optional<InboxItem>& event,
-                     std::optional<ControlItem>& control);
+  // Sleeps until something is queued (or the deadline), then moves what is queued onto the batch:
+  // all control items and up to kBatchLimit inbox items, under one lock.
+  void take_batch(std::chrono::steady_clock::time_point deadline, std::deque<InboxItem>& events,
+                  std::deque<ControlItem>& control);
+  // With inbox_mutex_ held: true when the caller must wake the engine (it sleeps and nobody woke it yet).
+  bool wake_needed_locked();
+  void wake_engine();
+  // After each item: the interaction limit, and drain requests that can be answered.
+  void after_item();
+  void release_drains();
   void on_event(EventItem&& item);
   void on_control(ControlItem&& item);
   void on_lookup_done(LookupDone&& done);
@@ -103,11 +113,17 @@ class Engine final : public EventSink {
   void periodic(std::chrono::steady_clock::time_point now);
 
   Interaction& interaction_for(const CanonicalEvent& ev);
+  void evict_least_recently_active();
+  void touch(Interaction& it);
   void handle(Interaction& it, const CanonicalEvent& ev, std::chrono::steady_clock::time_point arrived);
   bool brings_first_agent(const Interaction& it, const CanonicalEvent& ev) const;
-  void start_lookup(Interaction& it);
+  void start_lookup(Interaction& it, bool read_record);
+  bool resume(Interaction& it, ResumePoint&& from);
+  void park(Interaction& it);
   void park(Interaction& it, const CanonicalEvent& ev, std::chrono::steady_clock::time_point arrived);
+  void stop_waiting(Interaction& it, const char* why);
   void unpark(Interaction& it);
+  void add_to_started(Interaction& it, const CanonicalEvent& ev, std::chrono::steady_clock::time_point arrived);
   void join(Interaction& it, const std::string& agent_id, const std::optional<std::string>& agent_name,
             const CanonicalEvent& ev, std::chrono::steady_clock::time_point arrived);
   void raise(Interaction& it, std::vector<Firing> firings, const std::string& trigger_event_id, EventTimeMs event_time,
@@ -120,10 +136,17 @@ class Engine final : public EventSink {
   void advance_clock(EventTimeMs now, std::chrono::steady_clock::time_point arrived);
   void fire_timer(Interaction& it, std::uint64_t timer_id, std::chrono::steady_clock::time_point arrived);
   void fire_due_timers(Interaction& it, EventTimeMs ts, std::chrono::steady_clock::time_point arrived);
+  void unqueue_timer(ArmedTimer& t);
   void finish(Interaction& it, EventTimeMs ended_at);
+  void forget(Interaction& it);
   InteractionFacts facts(const Interaction& it, EventTimeMs now) const;
-  std::string next_prompt_id();
+  // Derived (plugin/engine/prompt_id.hpp): unique across hosts and restarts, the same on every replay.
+  std::string next_prompt_id(Interaction& it, std::string_view rule_id, std::string_view trigger_event_id,
+                             std::string_view agent_id);
   bool is_held_out(const std::string& interaction_id) const;
+  // The supervisor view's hook: only when someone listens (docs/supervisor.md).
+  void send_live(const Interaction& it, EventTimeMs ts, std::optional<double> sentiment, const std::string& prompt_id = {},
+                 const std::string& answer = {});
 
   EngineOptions options_;
   EngineMetrics& metrics_;
@@ -139,23 +162,33 @@ class Engine final : public EventSink {
   std::size_t events_queued_ = 0;  // EventItems in events_ (drain requests do not count against the limit)
   std::deque<ControlItem> control_;
   bool inbox_closed_ = false;
+  // The engine sleeps waiting for work; the first producer to find it so clears it and wakes it, the
+  // others queue without a notify.
+  bool engine_waiting_ = false;
+  // Events of the batch in hand: they count against inbox_limit until processed, so the bound is on
+  // events accepted and not yet handled, as when they were taken one at a time.
+  std::size_t events_in_hand_ = 0;
+  HandoffCounters handoffs_;
 
   // Engine-thread state.
   RuleBundle rules_;
   EventClock clock_;
   std::atomic<std::int64_t> clock_ms_{0};
   std::unordered_map<std::string, std::unique_ptr<Interaction>> interactions_;
+  InteractionLru lru_;  // for engine.max_interactions: the least recently active goes first
   std::unordered_set<std::string> parked_;
+  // Interactions that ended lately (bounded: the oldest forgotten first), so that their late events
+  // are dropped instead of starting them again.
   std::deque<std::string> recently_ended_order_;
   std::unordered_set<std::string> recently_ended_;
-  std::multimap<EventTimeMs, std::pair<std::string, std::uint64_t>> timer_queue_;
+  TimerQueue timer_queue_;
   std::uint64_t next_timer_id_ = 1;
-  std::uint64_t prompt_counter_ = 0;
   std::unordered_map<std::string, std::string> prompt_owner_;  // prompt_id -> interaction_id (live ones)
   // Prompts of recently ended interactions (interaction, rule), so that an answer given in wrap-up,
   // after the call, is still recorded against its rule. Bounded like recently_ended_.
   std::unordered_map<std::string, std::pair<std::string, std::string>> ended_prompts_;
   std::deque<std::string> ended_prompts_order_;
+  RecentContacts recent_contacts_;  // this engine's ended calls, for the next lookup of their customer
   std::vector<std::function<void()>> pending_drains_;
   std::chrono::steady_clock::time_point next_sweep_{};
 

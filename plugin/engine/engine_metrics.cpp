@@ -2,58 +2,66 @@
 
 namespace rightmoment {
 namespace {
-nlohmann::json histogram_json(const LatencyHistogram& h) {
-  // Cumulative counts at every bucket's upper bound (Prometheus "le"): the same buckets every time.
-  nlohmann::json buckets = nlohmann::json::array();
+HistogramSnapshot histogram_snapshot(const LatencyHistogram& h) {
+  HistogramSnapshot out;
   auto counts = h.counts();
   std::uint64_t cumulative = 0;
   for (std::size_t i = 0; i < counts.size(); ++i) {
     cumulative += counts[i];
     // The lowest buckets round to the same microsecond: one "le" each, with the higher count.
     if (i + 1 < counts.size() && LatencyHistogram::bucket_upper_us(i + 1) == LatencyHistogram::bucket_upper_us(i)) continue;
-    buckets.push_back({LatencyHistogram::bucket_upper_us(i), cumulative});
+    out.buckets.emplace_back(LatencyHistogram::bucket_upper_us(i), cumulative);
   }
-  return {{"count", cumulative},
-          {"buckets", std::move(buckets)},
-          {"sum_us", h.sum_us()},
-          {"p50_us", h.quantile_us(0.50)},
-          {"p99_us", h.quantile_us(0.99)},
-          {"p999_us", h.quantile_us(0.999)},
-          {"max_us", h.max_us()}};
+  out.count = cumulative;
+  out.sum_us = h.sum_us();
+  out.p50_us = h.quantile_us(0.50);
+  out.p99_us = h.quantile_us(0.99);
+  out.p999_us = h.quantile_us(0.999);
+  out.max_us = h.max_us();
+  return out;
 }
 }  // namespace
 
-nlohmann::json EngineMetrics::to_json() const {
-  nlohmann::json j;
-  j["events_in"] = events_in.load();
-  j["events_by_type"] = events_by_type.snapshot();
-  j["rejections_by_code"] = rejections_by_code.snapshot();
-  j["ignored_by_reason"] = ignored_by_reason.snapshot();
-  j["duplicate_events"] = duplicate_events.load();
-  j["late_events"] = late_events.load();
-  j["inbox_full"] = inbox_full.load();
-  j["prompts_by_rule"] = prompts_by_rule.snapshot();
-  j["prompts_by_kind"] = prompts_by_kind.snapshot();
-  j["prompts_delivered"] = prompts_delivered.load();
-  j["prompts_dropped"] = prompts_dropped.load();
-  j["prompts_held_out"] = prompts_held_out.load();
-  j["prompts_capped"] = prompts_capped.load();
-  j["handovers"] = handovers.load();
-  j["feedback_by_action"] = feedback_by_action.snapshot();
-  j["lookups"] = lookups.load();
-  j["lookup_failures"] = lookup_failures.load();
-  j["lookup_budget_exceeded"] = lookup_budget_exceeded.load();
-  j["outcome_written"] = outcome_written.load();
-  j["outcome_dropped"] = outcome_dropped.load();
-  j["outcome_write_failures"] = outcome_write_failures.load();
-  j["interactions_started"] = interactions_started.load();
-  j["interactions_evicted"] = interactions_evicted.load();
-  j["active_interactions"] = active_interactions.load();
-  j["queue_depth"] = {{"inbox", inbox_depth.load()}, {"delivery", delivery_depth.load()}, {"outcome", outcome_depth.load()}};
-  j["store_reachable"] = store_reachable.load();
-  j["event_to_prompt_latency"] = histogram_json(event_to_prompt);
-  j["store_lookup_latency"] = histogram_json(store_lookup);
-  return j;
+EngineMetricsSnapshot EngineMetrics::snapshot() const {
+  EngineMetricsSnapshot s;
+  s.events_in = events_in.load();
+  s.events_by_type = events_by_type.snapshot();
+  s.rejections_by_code = rejections_by_code.snapshot();
+  s.ignored_by_reason = ignored_by_reason.snapshot();
+  s.duplicate_events = duplicate_events.load();
+  s.late_events = late_events.load();
+  s.inbox_full = inbox_full.load();
+  s.prompts_by_rule = prompts_by_rule.snapshot();
+  s.prompts_by_kind = prompts_by_kind.snapshot();
+  s.prompts_delivered = prompts_delivered.load();
+  s.prompts_dropped = prompts_dropped.load();
+  s.prompts_held_out = prompts_held_out.load();
+  s.prompts_capped = prompts_capped.load();
+  s.handovers = handovers.load();
+  s.feedback_by_action = feedback_by_action.snapshot();
+  s.expression_errors = expression_errors.snapshot();
+  s.lookups = lookups.load();
+  s.lookup_failures = lookup_failures.load();
+  s.lookup_budget_exceeded = lookup_budget_exceeded.load();
+  s.outcome_written = outcome_written.load();
+  s.outcome_dropped = outcome_dropped.load();
+  s.outcome_write_failures = outcome_write_failures.load();
+  s.interactions_started = interactions_started.load();
+  s.interactions_evicted = interactions_evicted.load();
+  s.interactions_evicted_by_reason = interactions_evicted_by_reason.snapshot();
+  s.limits_applied = limits_applied.snapshot();
+  s.interactions_resumed = interactions_resumed.load();
+  s.prompts_not_raised_again = prompts_not_raised_again.load();
+  s.record_lookup_failures = record_lookup_failures.load();
+  s.timers_pending = timers_pending.load();
+  s.active_interactions = active_interactions.load();
+  s.inbox_depth = inbox_depth.load();
+  s.delivery_depth = delivery_depth.load();
+  s.outcome_depth = outcome_depth.load();
+  s.store_reachable = store_reachable.load();
+  s.event_to_prompt_latency = histogram_snapshot(event_to_prompt);
+  s.store_lookup_latency = histogram_snapshot(store_lookup);
+  return s;
 }
 
 }  // namespace rightmoment

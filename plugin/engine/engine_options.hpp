@@ -14,7 +14,9 @@ struct EngineOptions {
   std::int64_t lookup_budget_ms = 500;       // how long a screen pop waits for its history lookup
   std::size_t store_workers = 2;             // threads that talk to the history store
   std::size_t parked_events_limit = 1024;    // events of one interaction held while its lookup runs
-  std::size_t max_interactions = 200000;     // live interactions; beyond it the oldest idle ones are evicted
+  std::size_t max_interactions = 200000;     // live interactions; a new one past it evicts the least recently active
+  std::size_t seen_event_ids_per_interaction = 1024;  // the window of ids a resend is recognised in
+  std::size_t max_agents_per_interaction = 32;         // remembered agents; the one gone longest is forgotten first
   std::int64_t interaction_idle_timeout_ms = 4 * 3600 * 1000;  // event time without events before eviction
   int max_prompts_per_interaction = 12;      // new prompts (screen pops excluded); the rest recorded as capped
   int holdout_percent = 0;                   // 0..100 of interactions whose prompts are held out

@@ -58,6 +58,19 @@ CallerView HistoryLookup::lookup(const CustomerIdentifiers& ids) {
   return view;
 }
 
+ResumePoint HistoryLookup::read_record(const std::string& interaction_id) {
+  try {
+    return resume_point_from(store_->read_recorded_interaction(interaction_id));
+  } catch (const std::exception& e) {
+    metrics_.record_lookup_failures.fetch_add(1);
+    // The lookup of the same moment logs the outage; this one only says what it means for the call.
+    log_->debug("[interaction_id={}] outcome record unreadable ({}); the interaction starts afresh", interaction_id, e.what());
+    ResumePoint r;
+    r.read_failed = true;
+    return r;
+  }
+}
+
 void HistoryLookup::run() {
   while (true) {
     auto job = queue_.pop_until(std::chrono::steady_clock::now() + std::chrono::seconds(1));
@@ -66,8 +79,11 @@ void HistoryLookup::run() {
       continue;
     }
     if (stopping_) continue;
-    CallerView view = lookup(job->identifiers);
-    if (job->done) job->done(std::move(job->interaction_id), std::move(view));
+    LookupAnswer answer;
+    if (job->read_record) answer.resume = read_record(job->interaction_id);
+    if (job->identifiers) answer.caller = lookup(*job->identifiers);
+    answer.interaction_id = std::move(job->interaction_id);
+    if (job->done) job->done(std::move(answer));
   }
 }
 

@@ -1,9 +1,11 @@
 #pragma once
-// Store worker threads: resolve the caller and load their history off the event path. The engine
+// Store worker threads: resolve the caller and load their history, and read what the outcome record
+// holds for an interaction the engine has not seen since it started, off the event path. The engine
 // posts a job and gets the answer back through a callback (on a worker thread) that must not block.
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -13,14 +15,22 @@
 #include "plugin/engine/bounded_queue.hpp"
 #include "plugin/engine/caller_view.hpp"
 #include "plugin/engine/engine_metrics.hpp"
+#include "plugin/engine/resume_point.hpp"
 #include "plugin/history/history_store.hpp"
 
 namespace rightmoment {
 
+struct LookupAnswer {
+  std::string interaction_id;
+  std::optional<CallerView> caller;   // when the job asked for the caller
+  std::optional<ResumePoint> resume;  // when the job asked for the outcome record
+};
+
 struct LookupJob {
   std::string interaction_id;
-  CustomerIdentifiers identifiers;
-  std::function<void(std::string interaction_id, CallerView view)> done;
+  std::optional<CustomerIdentifiers> identifiers;  // resolve the caller and load their history
+  bool read_record = false;                        // what the outcome record holds for the interaction
+  std::function<void(LookupAnswer answer)> done;
 };
 
 class HistoryLookup {
@@ -37,6 +47,8 @@ class HistoryLookup {
 
   // One lookup, synchronously (used by the workers and by tests).
   CallerView lookup(const CustomerIdentifiers& ids);
+  // The outcome record of one interaction, synchronously; read_failed when the store did not answer.
+  ResumePoint read_record(const std::string& interaction_id);
 
  private:
   void run();

@@ -3,15 +3,20 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <list>
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
-#include <unordered_set>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "plugin/core/canonical_event.hpp"
 #include "plugin/engine/caller_view.hpp"
 #include "plugin/engine/prompt_composer.hpp"
+#include "plugin/engine/recent_event_ids.hpp"
 #include "plugin/rules/rule_set.hpp"
 
 namespace rightmoment {
@@ -39,12 +44,20 @@ struct PendingMoment {
   std::string trigger_event_id;
 };
 
+// Every armed timer of every interaction, by deadline: (interaction id, timer id).
+using TimerQueue = std::multimap<EventTimeMs, std::pair<std::string, std::uint64_t>>;
+
 struct ArmedTimer {
   std::size_t rule_index;
   EventTimeMs deadline;
   CanonicalEvent arming_event;
   std::uint64_t id;
+  TimerQueue::iterator queued;  // its entry in the engine's queue, removed with the timer
 };
+
+struct Interaction;
+// Interactions by their last activity, least recent first (parked ones are out of it meanwhile).
+using InteractionLru = std::list<Interaction*>;
 
 enum class LookupState : std::uint8_t { NotStarted, Pending, Done };
 
@@ -56,6 +69,7 @@ struct Interaction {
   CustomerIdentifiers identifiers;
   EventTimeMs started_at = 0;
   EventTimeMs last_event_at = 0;
+  bool started_seen = false;  // an interaction.started came (later ones only add what it lacked)
   bool held_out = false;
   // The rule set (and the analyzer whose intents it names) in force when the interaction began.
   std::shared_ptr<const RuleSet> rules;
@@ -76,9 +90,17 @@ struct Interaction {
   std::vector<PendingMoment> pending_moments;
   std::vector<RaisedPrompt> raised;
   int new_prompts = 0;  // counted against the per-interaction cap
+  std::unordered_map<std::string, int> prompt_id_uses;  // (rule, trigger, agent) -> times used, for prompt ids
 
-  std::unordered_set<std::string> seen_event_ids;
-  std::vector<ArmedTimer> timers;
+  RecentEventIds seen_event_ids;
+  std::vector<ArmedTimer> timers;  // at most one per timer rule
+
+  // Resumed after a restart (the outcome record knew it): prompts already raised, by (rule, agent).
+  LookupState record = LookupState::NotStarted;
+  std::set<std::pair<std::string, std::string>> raised_before_restart;
+  std::optional<std::string> resumed_customer_id;
+
+  std::optional<InteractionLru::iterator> lru;  // empty while parked
 
   int hold_count = 0;
   std::optional<EventTimeMs> hold_started_at;
@@ -88,6 +110,8 @@ struct Interaction {
   std::optional<double> sentiment_first;
   std::optional<double> sentiment_last;
   std::string transcript;  // only when store_transcripts is on
+  std::vector<std::string> customer_intents;  // intents heard from the customer, first-heard order (for the contact)
+  std::optional<std::string> end_reason;      // the platform's, from interaction.ended
 
   const AgentPresence* most_recent_present_agent() const {
     const AgentPresence* best = nullptr;

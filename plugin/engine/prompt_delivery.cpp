@@ -1,9 +1,14 @@
 #include "plugin/engine/prompt_delivery.hpp"
 
+#include <deque>
+
 namespace rightmoment {
 namespace {
 // Barriers are few and must never be refused, so the queue keeps room for them above the limit.
 constexpr std::size_t kBarrierReserve = 1024;
+// Items taken per pass: enough that a burst costs one wake-up, few enough that the depth gauge and a
+// stop's deadline are looked at often.
+constexpr std::size_t kBatchLimit = 256;
 }  // namespace
 
 PromptDelivery::PromptDelivery(std::size_t limit, EngineMetrics& metrics)
@@ -22,6 +27,13 @@ void PromptDelivery::interaction_ended(std::string interaction_id) {
   queue_.try_push(Item(Ended{std::move(interaction_id)}));  // full or closed (stopping): the cards stay until answered
 }
 
+void PromptDelivery::add_live_listener(LiveListener listener) { live_listeners_.push_back(std::move(listener)); }
+
+void PromptDelivery::live_update(LiveUpdate update) {
+  if (live_listeners_.empty()) return;
+  queue_.try_push_within(Item(std::move(update)), limit_);
+}
+
 void PromptDelivery::start() {
   if (thread_.joinable()) return;
   thread_ = std::thread([this] { run(); });
@@ -36,11 +48,12 @@ bool PromptDelivery::stop(std::chrono::steady_clock::time_point deadline) {
 }
 
 bool PromptDelivery::deliver(DeliveredPrompt prompt) {
-  if (queue_.size() >= limit_ || !queue_.try_push(Item(std::move(prompt)))) {
+  auto depth = queue_.try_push_within(Item(std::move(prompt)), limit_);  // one lock: the check, the push, the depth
+  if (!depth) {
     metrics_.prompts_dropped.fetch_add(1);
     return false;
   }
-  metrics_.delivery_depth.store(static_cast<std::int64_t>(queue_.size()));
+  metrics_.delivery_depth.store(static_cast<std::int64_t>(*depth));
   return true;
 }
 
@@ -49,41 +62,55 @@ void PromptDelivery::barrier(std::function<void()> done) {
 }
 
 void PromptDelivery::run() {
+  // One wake-up takes everything queued; the callbacks run with no lock held (plugin.h: the host may
+  // call back into the plugin from its callback), so producers go on queueing meanwhile.
+  std::deque<Item> batch;
   while (true) {
-    auto item = queue_.pop_until(std::chrono::steady_clock::now() + std::chrono::seconds(1));
-    if (!item) {
+    std::size_t left = queue_.pop_batch_until(std::chrono::steady_clock::now() + std::chrono::seconds(1), batch, kBatchLimit);
+    if (batch.empty()) {
       if (queue_.closed() && queue_.size() == 0) break;
       continue;
     }
-    metrics_.delivery_depth.store(static_cast<std::int64_t>(queue_.size()));
-    if (auto* prompt = std::get_if<DeliveredPrompt>(&*item)) {
-      auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch());
-      if (queue_.closed() && now_ns.count() >= stop_deadline_ns_.load()) {
-        // Stopping, and out of time: the prompt is in the outcome record, not on screen.
-        metrics_.prompts_dropped.fetch_add(1);
-        dropped_at_stop_.fetch_add(1);
-        continue;
+    metrics_.delivery_depth.store(static_cast<std::int64_t>(left + batch.size()));
+    for (Item& item : batch) hand_over(item);
+    batch.clear();
+  }
+}
+
+void PromptDelivery::hand_over(Item& item) {
+  if (auto* prompt = std::get_if<DeliveredPrompt>(&item)) {
+    auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch());
+    if (queue_.closed() && now_ns.count() >= stop_deadline_ns_.load()) {
+      // Stopping, and out of time: the prompt is in the outcome record, not on screen.
+      metrics_.prompts_dropped.fetch_add(1);
+      dropped_at_stop_.fetch_add(1);
+      return;
+    }
+    for (const auto& listener : listeners_) {
+      try {
+        listener(*prompt);
+      } catch (...) {
+        // A listener's failure must not stop delivery to the others.
       }
-      for (const auto& listener : listeners_) {
-        try {
-          listener(*prompt);
-        } catch (...) {
-          // A listener's failure must not stop delivery to the others.
-        }
+    }
+    metrics_.prompts_delivered.fetch_add(1);
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - prompt->event_arrived)
+                  .count();
+    metrics_.event_to_prompt.record_us(us);
+  } else if (auto* barrier = std::get_if<Barrier>(&item)) {
+    if (barrier->done) barrier->done();
+  } else if (auto* live = std::get_if<LiveUpdate>(&item)) {
+    for (const auto& listener : live_listeners_) {
+      try {
+        listener(*live);
+      } catch (...) {
       }
-      metrics_.prompts_delivered.fetch_add(1);
-      auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
-                                                                      prompt->event_arrived)
-                    .count();
-      metrics_.event_to_prompt.record_us(us);
-    } else if (auto* barrier = std::get_if<Barrier>(&*item)) {
-      if (barrier->done) barrier->done();
-    } else if (auto* ended = std::get_if<Ended>(&*item)) {
-      for (const auto& listener : ended_listeners_) {
-        try {
-          listener(ended->interaction_id);
-        } catch (...) {
-        }
+    }
+  } else if (auto* ended = std::get_if<Ended>(&item)) {
+    for (const auto& listener : ended_listeners_) {
+      try {
+        listener(ended->interaction_id);
+      } catch (...) {
       }
     }
   }

@@ -1,13 +1,15 @@
 #pragma once
 // The delivery thread: hands prompts to the host callback (and any other prompt listener, such as
-// the agent pop-up) one at a time, in order, never on an I/O or engine thread. A slow host delays
-// later prompts but never the event path: the queue is bounded, and when it is full the newest
-// prompt is dropped, counted and logged (the outcome record still has it).
+// the agent pop-up) one at a time, in order, never on an I/O or engine thread. It sleeps only when
+// nothing is queued, and one wake-up takes everything queued by then (one pass of callbacks). A
+// slow host delays later prompts but never the event path: the queue is bounded, and when it is
+// full the newest prompt is dropped, counted and logged (the outcome record still has it).
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <variant>
@@ -15,6 +17,7 @@
 
 #include "plugin/engine/bounded_queue.hpp"
 #include "plugin/engine/engine_metrics.hpp"
+#include "plugin/engine/handoff_counters.hpp"
 
 namespace rightmoment {
 
@@ -25,7 +28,22 @@ struct DeliveredPrompt {
   std::chrono::steady_clock::time_point event_arrived;  // for the event-to-prompt latency
 };
 
+// What a supervisor's live view needs of an interaction beside its prompts, sent when it changes.
+struct LiveUpdate {
+  std::string interaction_id;
+  std::string channel;
+  std::string queue;
+  std::string agent_id;          // the most recent agent present; empty when none
+  std::int64_t started_at = 0;   // event time
+  std::int64_t ts = 0;           // event time of what changed
+  std::optional<double> sentiment;  // a customer utterance's
+  std::string answered_prompt_id;   // an agent's answer ...
+  std::string answer;               // ... accepted|dismissed|snoozed
+  bool ended = false;
+};
+
 using PromptListener = std::function<void(const DeliveredPrompt&)>;
+using LiveListener = std::function<void(const LiveUpdate&)>;
 // Told when an interaction ends, in order with its prompts (the pop-up clears its cards).
 using InteractionEndedListener = std::function<void(const std::string& interaction_id)>;
 
@@ -39,6 +57,8 @@ class PromptDelivery {
   // Listeners are added before start(); each is called for every prompt, in order.
   void add_listener(PromptListener listener);
   void add_ended_listener(InteractionEndedListener listener);
+  void add_live_listener(LiveListener listener);
+  bool has_live_listeners() const { return !live_listeners_.empty(); }
   void start();
   // Delivers what is queued until the deadline, drops (and counts) the prompts still queued after
   // it, then joins the thread once the callback in progress returns. False when prompts were dropped.
@@ -48,8 +68,14 @@ class PromptDelivery {
   bool deliver(DeliveredPrompt prompt);
   // Queues an interaction-ended notice behind that interaction's prompts (never refused for room).
   void interaction_ended(std::string interaction_id);
+  // Queues a live-view update in order with the prompts; dropped when the queue is full (the next
+  // update of that interaction carries its state again).
+  void live_update(LiveUpdate update);
   // Calls done() on the delivery thread after every prompt queued before it has been delivered.
   void barrier(std::function<void()> done);
+
+  // Wake-ups and batches of the delivery thread (tests, benchmarks).
+  const HandoffCounters& handoffs() const { return queue_.handoffs(); }
 
  private:
   struct Barrier {
@@ -58,13 +84,15 @@ class PromptDelivery {
   struct Ended {
     std::string interaction_id;
   };
-  using Item = std::variant<DeliveredPrompt, Barrier, Ended>;
+  using Item = std::variant<DeliveredPrompt, Barrier, Ended, LiveUpdate>;
   void run();
+  void hand_over(Item& item);
 
   EngineMetrics& metrics_;
   std::size_t limit_;
   std::vector<PromptListener> listeners_;
   std::vector<InteractionEndedListener> ended_listeners_;
+  std::vector<LiveListener> live_listeners_;
   BoundedQueue<Item> queue_;
   std::atomic<std::int64_t> stop_deadline_ns_{INT64_MAX};  // steady clock; past it, queued prompts are dropped
   std::atomic<std::uint64_t> dropped_at_stop_{0};

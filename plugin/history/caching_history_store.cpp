@@ -1,5 +1,7 @@
 #include "plugin/history/caching_history_store.hpp"
 
+#include <algorithm>
+
 namespace rightmoment {
 
 CachingHistoryStore::CachingHistoryStore(std::shared_ptr<HistoryStore> inner, std::size_t capacity,
@@ -57,7 +59,18 @@ std::optional<CustomerHistory> CachingHistoryStore::load_customer(std::string_vi
 
 void CachingHistoryStore::upsert(const std::vector<HistoryRecord>& batch) {
   inner_->upsert(batch);
-  clear();
+  // The contacts that ended calls leave touch only their customers; an import may touch anything.
+  bool contacts_only = std::all_of(batch.begin(), batch.end(), [](const HistoryRecord& r) { return std::holds_alternative<ContactRecord>(r); });
+  if (!contacts_only) return clear();
+  for (const HistoryRecord& r : batch) forget_customer(std::get<ContactRecord>(r).customer_id);
+}
+
+void CachingHistoryStore::forget_customer(const std::string& customer_id) {
+  std::lock_guard lock(mutex_);
+  if (auto found = customers_.map.find(customer_id); found != customers_.map.end()) {
+    customers_.order.erase(found->second.order);
+    customers_.map.erase(found);
+  }
 }
 
 void CachingHistoryStore::clear() {

@@ -3,7 +3,8 @@
 //
 // Invalidation rule: an entry lives at most `ttl` (default 30 s of wall time), so a change written by
 // another host or a direct database update is seen within that time; any import through this plugin
-// (upsert) clears the whole cache at once; at most `capacity` customers are kept, the least recently
+// (upsert) clears the whole cache at once, except a batch of contacts only (calls that ended), which
+// forgets just their customers; forget_customer() serves other hosts' notices; at most `capacity` customers are kept, the least recently
 // used going first. Identity lookups (value -> customer ids) and customer histories are cached;
 // writes of the outcome record pass straight through.
 #include <chrono>
@@ -28,9 +29,14 @@ class CachingHistoryStore final : public HistoryStore {
   void upsert(const std::vector<HistoryRecord>& batch) override;
   void append_outcomes(const std::vector<OutcomeRecord>& batch) override { inner_->append_outcomes(batch); }
   std::vector<OutcomeRecord> read_outcomes(EventTimeMs from, EventTimeMs to) override { return inner_->read_outcomes(from, to); }
+  RecordedInteraction read_recorded_interaction(std::string_view interaction_id) override {
+    return inner_->read_recorded_interaction(interaction_id);
+  }
   bool ping() override { return inner_->ping(); }
 
   void clear();
+  // The next lookup of this customer reads the store (a contact was written for them elsewhere).
+  void forget_customer(const std::string& customer_id);
   std::uint64_t hits() const { return hits_; }
   std::uint64_t misses() const { return misses_; }
 

@@ -23,6 +23,14 @@ class StoreError : public std::runtime_error {
 
 using HistoryRecord = std::variant<CustomerRecord, IdentityRecord, ContactRecord, FeedbackRecord, CaseRecord>;
 
+// What the outcome record holds for one interaction, so that a restarted plugin resumes a call in
+// progress without raising again what it raised before the restart.
+struct RecordedInteraction {
+  std::vector<PromptOutcome> prompts;  // in the order they were recorded (at most kRecordedPromptsLimit)
+  bool ended = false;                  // its summary is recorded: it ended (or was evicted) before
+  static constexpr std::size_t kRecordedPromptsLimit = 1000;
+};
+
 struct HistoryLoadLimits {
   std::size_t max_contacts = 20;   // newest first
   std::size_t max_feedback = 20;   // newest first
@@ -51,6 +59,9 @@ class HistoryStore {
   virtual void append_outcomes(const std::vector<OutcomeRecord>& batch) = 0;
   // Reads the outcome record back (reports and tests); times are event time.
   virtual std::vector<OutcomeRecord> read_outcomes(EventTimeMs from, EventTimeMs to) = 0;
+  // What the outcome record holds for one interaction (by its id, through an index): its prompts and
+  // whether its summary was written.
+  virtual RecordedInteraction read_recorded_interaction(std::string_view interaction_id) = 0;
 
   // Cheap health check: true when the store answers.
   virtual bool ping() = 0;

@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "plugin/core/event_time.hpp"
+#include "plugin/core/history_types.hpp"
 
 namespace rightmoment {
 
@@ -48,6 +49,9 @@ struct InteractionOutcome {
   bool held_out = false;
   int prompts = 0;
   std::optional<std::string> transcript;  // only when the config asks for it
+  // The contact this call leaves in the customer's history (when the caller was identified): written
+  // with the record, keyed by the interaction id, so a resend writes no second contact.
+  std::optional<ContactRecord> contact;
 };
 
 using OutcomeRecord = std::variant<PromptOutcome, FeedbackOutcome, InteractionOutcome>;

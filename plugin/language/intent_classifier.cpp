@@ -52,7 +52,8 @@ std::unique_ptr<IntentClassifier> IntentClassifier::load(const std::string& path
   }
   fasttext::Args args = ft.getArgs();
   if (args.model != fasttext::model_name::sup) return fail("not a supervised (classifier) fastText model");
-  if (args.loss != fasttext::loss_name::softmax) return fail("the classifier must be trained with -loss softmax");
+  if (args.loss != fasttext::loss_name::softmax && args.loss != fasttext::loss_name::ova)
+    return fail("the classifier must be trained with -loss ova (or softmax)");
   if (args.wordNgrams < 1 || args.wordNgrams > 2) return fail("word n-grams of 1 or 2 only (-wordNgrams)");
   if (ft.isQuant() && args.qout) return fail("a model quantised with -qout is not supported");
 
@@ -62,6 +63,7 @@ std::unique_ptr<IntentClassifier> IntentClassifier::load(const std::string& path
   c->nwords_ = c->dict_->nwords();
   c->bucket_ = args.bucket;
   c->word_ngrams_ = args.wordNgrams;
+  c->one_vs_all_ = args.loss == fasttext::loss_name::ova;
   c->eos_hash_ = static_cast<std::int32_t>(c->dict_->hash(fasttext::Dictionary::EOS));
   c->eos_row_ = c->dict_->getId(fasttext::Dictionary::EOS);
   if (c->eos_row_ < 0) return fail("the model has no end-of-line word: not trained by fastText on lines");
@@ -196,6 +198,10 @@ void IntentClassifier::probabilities(const Reading& reading, std::size_t begin, 
     for (std::size_t k = 0; k < dim_; ++k) s += w[k] * hidden[k];
     out[l] = s * scale;
     top = std::max(top, out[l]);
+  }
+  if (one_vs_all_) {  // each label its own yes/no
+    for (auto& x : out) x = 1.0f / (1.0f + std::exp(-x));
+    return;
   }
   float z = 0;
   for (auto& x : out) z += (x = std::exp(x - top));

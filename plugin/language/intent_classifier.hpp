@@ -54,7 +54,8 @@ class IntentClassifier {
   void read(const std::vector<std::string>& words, Reading& out) const;
 
   // The probability of each label (in labels() order) for words [begin, end) of the reading, read
-  // as fastText reads a line of just those words.
+  // as fastText reads a line of just those words: one-vs-all (each label on its own, as the models of
+  // `rightmoment-language train` are), or softmax (the labels sum to 1).
   void probabilities(const Reading& reading, std::size_t begin, std::size_t end, std::vector<float>& out) const;
 
  private:
@@ -70,6 +71,7 @@ class IntentClassifier {
   std::int64_t nwords_ = 0;
   std::int64_t bucket_ = 0;
   int word_ngrams_ = 1;
+  bool one_vs_all_ = false;  // -loss ova: a sigmoid per label; else softmax over the labels
   std::int32_t eos_hash_ = 0;
   std::int64_t eos_row_ = -1;
   std::vector<float> input_;   // (nwords + bucket) x dim

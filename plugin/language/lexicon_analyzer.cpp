@@ -52,11 +52,11 @@ struct TagInfo {
   std::size_t detail;
 };
 
-// How a learned model's labels map to the analyzer's intents: "life_event.birthday" is life_event with
-// the detail birthday; "none" (and a label no lexicon defines) maps to no intent.
+// How a learned model's labels map to the analyzer's intents: "life_event" is the intent's score,
+// "life_event.birthday" one of its details (the best-scoring one is reported); "none" maps to nothing.
 struct LabelMap {
   std::vector<int> intent;   // by label: intent index, or -1
-  std::vector<std::string> detail;
+  std::vector<std::string> detail;  // by label: empty for the intent's own label
 };
 
 class LexiconAnalyzer final : public LanguageAnalyzer {
@@ -264,20 +264,21 @@ void LexiconAnalyzer::learned_scores(std::string_view text, const std::vector<To
   std::vector<int> best_label(evidence.size(), -1);
   auto consider = [&](std::size_t c) {
     for (std::size_t e = 0; e < evidence.size(); ++e) {
-      // this intent's probability: the sum over its labels (a life event's details)
-      double sum = 0, top = -1;
+      // this intent's probability, and its best detail
+      double score = -1, top = -1;
       int top_label = -1;
       for (std::size_t l = 0; l < n_labels; ++l) {
         int i = labels.intent[l];
         if (i < 0 || slot[static_cast<std::size_t>(i)] != static_cast<int>(e)) continue;
-        sum += p[l];
-        if (p[l] > top) {
+        if (labels.detail[l].empty()) {
+          score = p[l];
+        } else if (p[l] > top) {
           top = p[l];
           top_label = static_cast<int>(l);
         }
       }
-      if (sum > best[e]) {
-        best[e] = sum;
+      if (score > best[e]) {
+        best[e] = score;
         best_clause[e] = c;
         best_label[e] = top_label;
       }
@@ -476,6 +477,7 @@ bool LexiconAnalyzer::load_learned(const LanguageOptions& options, Diagnostics& 
   std::string manifest = (fs::path(options.model_dir) / kLearnedLayerManifest).string();
   auto map_labels = [&](const IntentClassifier* model, LabelMap& map, Speaker speaker) {
     if (!model) return;
+    std::string whose = speaker == Speaker::Agent ? "agent" : "customer";
     for (const auto& label : model->labels()) {
       std::string intent = label.substr(0, label.find('.'));
       std::string detail = label.find('.') == std::string::npos ? "" : label.substr(label.find('.') + 1);
@@ -483,8 +485,11 @@ bool LexiconAnalyzer::load_learned(const LanguageOptions& options, Diagnostics& 
       for (std::size_t i = 0; i < intents_.size(); ++i)
         if (intents_[i].name == intent) index = static_cast<int>(i);
       if (index < 0 && intent != "none")
-        diags.push_back(Diagnostic{manifest, 0, "", "the " + std::string(speaker == Speaker::Agent ? "agent" : "customer") +
-                                                        " model's label '" + label + "' is no intent of the lexicons"});
+        diags.push_back(Diagnostic{manifest, 0, "", "the " + whose + " model's label '" + label + "' is no intent of the lexicons"});
+      const auto& all = model->labels();
+      if (!detail.empty() && std::find(all.begin(), all.end(), intent) == all.end())
+        diags.push_back(Diagnostic{manifest, 0, "", "the " + whose + " model has the detail '" + label + "' but no label '" +
+                                                        intent + "': retrain with rightmoment-language train"});
       map.intent.push_back(index);
       map.detail.push_back(detail);
     }

@@ -1,20 +1,23 @@
-// Rule files (JSON with comments) compiled into an immutable RuleSet; see docs/rules.md.
-#include <atomic>
-#include <map>
+// Rule files (JSON with comments, read through ConfigReader) compiled into an immutable RuleSet; see
+// docs/rules.md.
 #include <set>
-#include <unordered_map>
 
+#include "plugin/config/config_reader.hpp"
 #include "plugin/core/jsonc_document.hpp"
 #include "plugin/core/text_limits.hpp"
+#include "plugin/rules/activation.hpp"
 #include "plugin/rules/expression.hpp"
+#include "plugin/rules/record_fields.hpp"
 #include "plugin/rules/rule_set.hpp"
 
 namespace rightmoment {
 
-// How often each rule fired in one interaction, and which timer armings already fired.
+// How often each rule fired in one interaction, and which timer armings already fired: by the index of
+// the rule in the set whose ids these are.
 struct RuleLedger::State {
-  std::unordered_map<std::string, int> fired;
-  std::set<std::pair<std::string, std::string>> fired_for;  // (rule id, arming event id)
+  std::shared_ptr<const std::vector<std::string>> ids;
+  std::vector<int> fired;
+  std::vector<std::set<std::string, std::less<>>> armings;  // once_per_arming rules: arming event ids that fired
 };
 
 RuleLedger::RuleLedger() : state_(std::make_unique<State>()) {}
@@ -27,9 +30,14 @@ namespace {
 using rules::Activation;
 using rules::Expression;
 using rules::RecordKind;
+using rules::StaticType;
 using rules::Value;
 
-enum class Stage { History, Event, Timer };
+enum class Stage : std::uint8_t { History, Event, Timer };
+enum class EvidenceFrom : std::uint8_t { Auto, Matches, Event, Customer, None };
+
+using EventTypes = std::uint32_t;  // one bit per EventType
+constexpr EventTypes bit(EventType t) { return EventTypes{1} << static_cast<unsigned>(t); }
 
 // "Hello {{ first_name(customer) }}": literal text and expressions in turn.
 struct Template {
@@ -39,14 +47,14 @@ struct Template {
   };
   std::vector<Part> parts;
 
-  std::string render(const Activation& a, bool& failed) const {
+  std::string render(Activation& a, const Value& matches, bool& failed) const {
     std::string out;
     for (const auto& p : parts) {
       if (!p.expr) {
         out += p.text;
         continue;
       }
-      Value v = p.expr->evaluate(a);
+      Value v = p.expr->evaluate(a, matches);
       if (v.is_error()) failed = true;
       out += rules::value_to_text(v);
     }
@@ -58,49 +66,60 @@ struct CompiledRule {
   std::string id;
   PromptKind kind = PromptKind::Opportunity;
   Stage stage = Stage::History;
-  std::set<EventType> on;               // Event stage: which event types
-  std::optional<std::string> speaker;   // Event stage: only this speaker's utterances
+  EventTypes on = 0;               // Event stage: which event types
+  std::optional<Speaker> speaker;  // Event stage: only this speaker's utterances
   EventType armed_by = EventType::HoldStarted;
-  std::set<EventType> cancelled_by;
+  EventTypes cancelled_by = 0;
   std::int64_t after_ms = 0;
   std::optional<Expression> select;
   std::optional<Expression> when;
   int priority = 50;
   Template title;
   Template body;
-  std::string evidence = "auto";  // auto | matches | event | customer | none
+  EvidenceFrom evidence = EvidenceFrom::Auto;
   int max_per_interaction = 1;
   bool once_per_arming = false;
   bool partials = true;
-  std::string file;
-  int line = 0;
 };
+
+// At most max characters. Text no longer than max in bytes is short enough: kept as it is, no copy.
+std::string fit(std::string text, std::size_t max) {
+  if (text.size() <= max) return text;
+  return truncate_text(text, max);
+}
 
 class CompiledRuleSet final : public RuleSet {
  public:
   std::vector<CompiledRule> rules;
+  std::shared_ptr<const std::vector<std::string>> ids;  // rules[i].id, shared with the ledgers
   const LanguageAnalyzer* analyzer = nullptr;
-  std::shared_ptr<const LanguageAnalyzer> analyzer_keepalive;
-  mutable std::atomic<std::uint64_t> expression_errors{0};
+  std::vector<std::string> intents;  // analyzer->intent_names(): the indexes intent functions compiled to
+  ExpressionErrorSink on_expression_error;
 
   std::vector<Firing> evaluate_history(const EvaluationContext& ctx, RuleLedger& ledger) const override {
     std::vector<Firing> out;
-    for (const auto& r : rules)
-      if (r.stage == Stage::History) try_fire(r, ctx, ledger, "", out);
+    Activation a(ctx, analyzer, intents);
+    RuleLedger::State& st = state_of(ledger);
+    for (std::size_t i = 0; i < rules.size(); ++i)
+      if (rules[i].stage == Stage::History) try_fire(i, a, st, {}, out);
     return out;
   }
 
   std::vector<Firing> evaluate_event(const EvaluationContext& ctx, RuleLedger& ledger) const override {
     std::vector<Firing> out;
     if (!ctx.event) return out;
-    for (const auto& r : rules) {
-      if (r.stage != Stage::Event || !r.on.count(ctx.event->type)) continue;
-      if (ctx.event->type == EventType::Utterance) {
-        if (r.speaker && *r.speaker != (ctx.event->speaker == Speaker::Agent ? "agent" : "customer")) continue;
+    const CanonicalEvent& ev = *ctx.event;
+    Activation a(ctx, analyzer, intents);
+    RuleLedger::State& st = state_of(ledger);
+    for (std::size_t i = 0; i < rules.size(); ++i) {
+      const CompiledRule& r = rules[i];
+      if (r.stage != Stage::Event || !(r.on & bit(ev.type))) continue;
+      if (ev.type == EventType::Utterance) {
+        if (r.speaker && *r.speaker != ev.speaker) continue;
         // A partial and its final must never fire the same rule twice: only once-only rules read partials.
-        if (!ctx.event->final && (!r.partials || r.max_per_interaction != 1)) continue;
+        if (!ev.final && (!r.partials || r.max_per_interaction != 1)) continue;
       }
-      try_fire(r, ctx, ledger, "", out);
+      try_fire(i, a, st, {}, out);
     }
     return out;
   }
@@ -113,51 +132,61 @@ class CompiledRuleSet final : public RuleSet {
   }
 
   bool timer_cancelled_by(std::size_t rule_index, const CanonicalEvent& event) const override {
-    return rule_index < rules.size() && rules[rule_index].cancelled_by.count(event.type) > 0;
+    return rule_index < rules.size() && (rules[rule_index].cancelled_by & bit(event.type));
   }
 
   std::optional<Firing> evaluate_timer(std::size_t rule_index, const EvaluationContext& ctx, RuleLedger& ledger) const override {
     if (rule_index >= rules.size() || rules[rule_index].stage != Stage::Timer) return std::nullopt;
     std::vector<Firing> out;
-    try_fire(rules[rule_index], ctx, ledger, ctx.event ? ctx.event->event_id : "", out);
+    Activation a(ctx, analyzer, intents);
+    try_fire(rule_index, a, state_of(ledger), ctx.event ? std::string_view(ctx.event->event_id) : std::string_view(), out);
     if (out.empty()) return std::nullopt;
     return std::move(out.front());
   }
 
   std::size_t size() const override { return rules.size(); }
-  std::vector<std::string> rule_ids() const override {
-    std::vector<std::string> ids;
-    for (const auto& r : rules) ids.push_back(r.id);
-    return ids;
-  }
+  std::vector<std::string> rule_ids() const override { return *ids; }
 
  private:
-  void try_fire(const CompiledRule& r, const EvaluationContext& ctx, RuleLedger& ledger, const std::string& arming,
-                std::vector<Firing>& out) const {
+  // The ledger's counts, indexed for this set. An interaction keeps the set it started with, so a ledger
+  // indexed for another set is rare; its counts are carried over by rule id.
+  RuleLedger::State& state_of(RuleLedger& ledger) const {
     RuleLedger::State& st = ledger.state();
-    auto fired = st.fired.find(r.id);
-    int count = fired == st.fired.end() ? 0 : fired->second;
-    if (count >= r.max_per_interaction) return;
-    if (r.once_per_arming && st.fired_for.count({r.id, arming})) return;
+    if (st.ids == ids) return st;
+    RuleLedger::State next{ids, std::vector<int>(rules.size(), 0), decltype(st.armings)(rules.size())};
+    if (st.ids)
+      for (std::size_t old = 0; old < st.ids->size(); ++old)
+        for (std::size_t i = 0; i < rules.size(); ++i)
+          if ((*st.ids)[old] == rules[i].id) {
+            next.fired[i] = st.fired[old];
+            next.armings[i] = std::move(st.armings[old]);
+          }
+    st = std::move(next);
+    return st;
+  }
 
-    Activation a{&ctx, analyzer, Value::null()};
+  void expression_error(const CompiledRule& r) const {
+    if (on_expression_error) on_expression_error(r.id);
+  }
+
+  void try_fire(std::size_t index, Activation& a, RuleLedger::State& st, std::string_view arming,
+                std::vector<Firing>& out) const {
+    const CompiledRule& r = rules[index];
+    if (st.fired[index] >= r.max_per_interaction) return;
+    if (r.once_per_arming && st.armings[index].count(arming)) return;
+
+    Value matches;
     if (r.select) {
-      a.matches = r.select->evaluate(a);
-      if (a.matches.is_error()) {
-        ++expression_errors;
-        return;
-      }
+      matches = r.select->evaluate(a, Value::null());
+      if (matches.is_error()) return expression_error(r);  // fails closed
     }
     bool fire;
     if (r.when) {
-      Value w = r.when->evaluate(a);
-      if (w.is_error()) {
-        ++expression_errors;  // fails closed
-        return;
-      }
+      Value w = r.when->evaluate(a, matches);
+      if (w.is_error()) return expression_error(r);
       fire = w.truthy();
     } else {
-      fire = a.matches.type == Value::Type::List && !a.matches.list->empty();
+      fire = matches.type == Value::Type::List && !matches.list->empty();
     }
     if (!fire) return;
 
@@ -166,47 +195,41 @@ class CompiledRuleSet final : public RuleSet {
     firing.kind = r.kind;
     firing.priority = r.priority;
     bool failed = false;
-    firing.title = truncate_text(r.title.render(a, failed), 80);
-    firing.body = truncate_text(r.body.render(a, failed), 400);
-    if (failed) {
-      // A placeholder that cannot be filled would show the agent a broken sentence: fail closed.
-      ++expression_errors;
-      return;
-    }
-    std::string evidence = r.evidence;
-    if (evidence == "auto") evidence = r.select ? "matches" : (ctx.event ? "event" : "customer");
-    if (evidence == "matches" && a.matches.type == Value::Type::List) {
-      for (const auto& m : *a.matches.list) {
+    firing.title = fit(r.title.render(a, matches, failed), 80);
+    firing.body = fit(r.body.render(a, matches, failed), 400);
+    // A placeholder that cannot be filled would show the agent a broken sentence: fail closed.
+    if (failed) return expression_error(r);
+    const EvaluationContext& ctx = a.context();
+    EvidenceFrom evidence = r.evidence;
+    if (evidence == EvidenceFrom::Auto) evidence = r.select ? EvidenceFrom::Matches : ctx.event ? EvidenceFrom::Event : EvidenceFrom::Customer;
+    if (evidence == EvidenceFrom::Matches && matches.type == Value::Type::List) {
+      for (const auto& m : *matches.list) {
         if (m.type != Value::Type::Record) continue;
         firing.evidence.push_back(Evidence{rules::record_kind_name(m.record.kind), rules::record_ref_id(m.record),
-                                           truncate_text(rules::describe_record(m.record), 400)});
+                                           fit(rules::describe_record(m.record), 400)});
         if (firing.evidence.size() >= 5) break;
       }
-    } else if (evidence == "event" && ctx.event) {
+    } else if (evidence == EvidenceFrom::Event && ctx.event) {
       std::string text = rules::describe_record(rules::RecordRef{RecordKind::Event, ctx.event});
-      if (ctx.signals) {
+      if (ctx.signals && ctx.event->type == EventType::Utterance) {
         for (const auto& hit : ctx.signals->intents)
-          if (!hit.phrase.empty() && ctx.event->type == EventType::Utterance) text += " [" + hit.intent + ": \"" + hit.phrase + "\"]";
+          if (!hit.phrase.empty()) text += " [" + hit.intent + ": \"" + hit.phrase + "\"]";
       }
-      if (ctx.event->sentiment) text += " [platform sentiment " + rules::value_to_text(Value::number(*ctx.event->sentiment)) + "]";
+      if (ctx.event->sentiment) text += " [platform sentiment " + rules::format_number(*ctx.event->sentiment) + "]";
       firing.evidence.push_back(Evidence{ctx.event->type == EventType::Utterance ? "utterance" : "event",
-                                         ctx.event->event_id, truncate_text(text, 400)});
-    } else if (evidence == "customer" && ctx.interaction->history) {
+                                         ctx.event->event_id, fit(std::move(text), 400)});
+    } else if (evidence == EvidenceFrom::Customer && ctx.interaction->history) {
       const auto& c = ctx.interaction->history->customer;
       firing.evidence.push_back(Evidence{"customer", c.customer_id,
                                          rules::describe_record(rules::RecordRef{RecordKind::Customer, &c})});
     }
-    st.fired[r.id] = count + 1;
-    if (r.once_per_arming) st.fired_for.insert({r.id, arming});
+    ++st.fired[index];
+    if (r.once_per_arming) st.armings[index].emplace(arming);
     out.push_back(std::move(firing));
   }
 };
 
-std::optional<EventType> event_type_of(const std::string& name) {
-  EventType t = event_type_from_name(name);
-  if (t == EventType::Unknown) return std::nullopt;
-  return t;
-}
+// ------------------------------------------------------------------ reading and compiling rule files
 
 std::optional<Template> compile_template(const std::string& text, RecordKind matches_kind,
                                          const std::vector<std::string>& intents, std::string& error) {
@@ -241,142 +264,157 @@ std::optional<Template> compile_template(const std::string& text, RecordKind mat
   return t;
 }
 
-void compile_file(const JsoncDocument& doc, const std::vector<std::string>& intents, CompiledRuleSet& set,
-                  std::set<std::string>& ids, Diagnostics& diags) {
-  const auto& root = doc.root();
-  if (!root.is_object() || !root.contains("rules") || !root["rules"].is_array()) {
-    diags.push_back(doc.error("", "a rule file is an object with a \"rules\" list"));
+// Reads the event type names at pointer (a list) into bits; unknown names are errors.
+EventTypes read_event_types(ConfigReader& r, const std::string& pointer) {
+  std::vector<std::string> names;
+  EventTypes types = 0;
+  if (!r.read_string_list(pointer, names)) return types;
+  for (std::size_t k = 0; k < names.size(); ++k) {
+    EventType t = event_type_from_name(names[k]);
+    if (t == EventType::Unknown) r.error(pointer + "/" + std::to_string(k), "unknown event type '" + names[k] + "'");
+    else types |= bit(t);
+  }
+  return types;
+}
+
+// Compiles the expression at pointer, if present, into out; `want` names what its value must be.
+void read_expression(ConfigReader& r, const std::string& pointer, RecordKind matches_kind,
+                     const std::vector<std::string>& intents, StaticType::Kind want, std::optional<Expression>& out) {
+  std::string text;
+  if (!r.at(pointer) || !r.read_string(pointer, text)) return;
+  std::string error;
+  out = Expression::compile(text, matches_kind, intents, error);
+  if (!out) return r.error(pointer, error);
+  StaticType t = out->type();
+  if (!t.unknown() && !t.is(want))
+    r.error(pointer, std::string(want == StaticType::Kind::List ? "must give a list, e.g. feedback.filter(f, ...)"
+                                                                : "must give true or false") +
+                         ", not " + rules::describe_type(t));
+}
+
+void read_template(ConfigReader& r, const std::string& pointer, std::string text, RecordKind matches_kind,
+                   const std::vector<std::string>& intents, Template& out) {
+  if (!r.read_string(pointer, text)) return;
+  std::string error;
+  auto t = compile_template(text, matches_kind, intents, error);
+  if (!t) return r.error(pointer, error);
+  out = std::move(*t);
+}
+
+// One rule at pointer ("/rules/3"); `enabled` is set from the rule. Errors go to the reader.
+CompiledRule read_rule(ConfigReader& r, const std::string& at, const std::vector<std::string>& intents, bool& enabled) {
+  CompiledRule rule;
+  r.check_object(at, {"id", "kind", "enabled", "description", "stage", "on", "speaker", "timer", "select", "when",
+                      "priority", "title", "body", "evidence", "max_per_interaction", "once_per_arming", "partials"});
+  if (r.read_string(at + "/id", rule.id, true) && rule.id.empty()) r.error(at + "/id", "must not be empty");
+  r.read_bool(at + "/enabled", enabled);
+  std::string description;
+  r.read_string(at + "/description", description);
+  std::string kind = "opportunity";
+  r.read_enum(at + "/kind", kind, {"opportunity", "guardrail"});
+  rule.kind = kind == "guardrail" ? PromptKind::Guardrail : PromptKind::Opportunity;
+  std::string stage = "history";
+  r.read_enum(at + "/stage", stage, {"history", "event", "timer"});
+  rule.stage = stage == "event" ? Stage::Event : stage == "timer" ? Stage::Timer : Stage::History;
+
+  for (const char* key : {"on", "speaker"})
+    if (rule.stage != Stage::Event && r.at(at + "/" + key)) r.error(at + "/" + key, "applies to event rules only (\"stage\": \"event\")");
+  if (rule.stage != Stage::Timer && r.at(at + "/timer")) r.error(at + "/timer", "applies to timer rules only (\"stage\": \"timer\")");
+  if (rule.stage == Stage::Event) {
+    rule.on = read_event_types(r, at + "/on");
+    if (!r.at(at + "/on") || (r.at(at + "/on")->is_array() && r.at(at + "/on")->empty()))
+      r.error(at + "/on", "an event rule lists the event types it reads, e.g. [\"utterance\"]");
+    std::string speaker;
+    if (r.at(at + "/speaker") && r.read_enum(at + "/speaker", speaker, {"customer", "agent"}))
+      rule.speaker = speaker == "agent" ? Speaker::Agent : Speaker::Customer;
+  }
+  if (rule.stage == Stage::Timer) {
+    const std::string timer = at + "/timer";
+    if (!r.at(timer)) r.error(timer, "a timer rule needs {\"armed_by\", \"cancelled_by\", \"after_seconds\"}");
+    else if (r.check_object(timer, {"armed_by", "cancelled_by", "after_seconds"})) {
+      std::string armed;
+      if (r.read_string(timer + "/armed_by", armed, true)) {
+        rule.armed_by = event_type_from_name(armed);
+        if (rule.armed_by == EventType::Unknown) r.error(timer + "/armed_by", "unknown event type '" + armed + "'");
+      }
+      rule.cancelled_by = read_event_types(r, timer + "/cancelled_by");
+      double seconds = 0;
+      if (!r.at(timer + "/after_seconds")) r.error(timer + "/after_seconds", "is required");
+      else if (r.read_number(timer + "/after_seconds", seconds, 0.001, 7 * 86'400.0))
+        rule.after_ms = static_cast<std::int64_t>(seconds * 1000.0);
+    }
+  }
+
+  read_expression(r, at + "/select", RecordKind::None, intents, StaticType::Kind::List, rule.select);
+  RecordKind matches_kind = rule.select && rule.select->type().is(StaticType::Kind::List) ? rule.select->type().record
+                                                                                          : RecordKind::None;
+  read_expression(r, at + "/when", matches_kind, intents, StaticType::Kind::Bool, rule.when);
+  if (!r.at(at + "/when") && !r.at(at + "/select"))
+    r.error(at + "/when", "a rule needs a condition (when) or a selection (select)");
+
+  std::int64_t priority = rule.priority;
+  r.read_int(at + "/priority", priority, 0, 100);
+  rule.priority = static_cast<int>(priority);
+  read_template(r, at + "/title", rule.id, matches_kind, intents, rule.title);
+  read_template(r, at + "/body", "", matches_kind, intents, rule.body);
+  std::string evidence = "auto";
+  r.read_enum(at + "/evidence", evidence, {"auto", "matches", "event", "customer", "none"});
+  rule.evidence = evidence == "matches"    ? EvidenceFrom::Matches
+                  : evidence == "event"    ? EvidenceFrom::Event
+                  : evidence == "customer" ? EvidenceFrom::Customer
+                  : evidence == "none"     ? EvidenceFrom::None
+                                           : EvidenceFrom::Auto;
+  std::int64_t max = rule.max_per_interaction;
+  r.read_int(at + "/max_per_interaction", max, 1, 1'000'000);
+  rule.max_per_interaction = static_cast<int>(max);
+  r.read_bool(at + "/once_per_arming", rule.once_per_arming);
+  r.read_bool(at + "/partials", rule.partials);
+  return rule;
+}
+
+void compile_file(const JsoncDocument& doc, CompiledRuleSet& set, std::set<std::string>& ids, Diagnostics& diags) {
+  ConfigReader r(doc, diags);
+  const nlohmann::json* list = r.at("/rules");
+  if (!doc.root().is_object() || !list || !list->is_array()) {
+    r.error("", "a rule file is an object with a \"rules\" list");
     return;
   }
-  static const std::set<std::string> known{"id", "kind", "enabled", "description", "stage", "on", "speaker", "timer",
-                                           "select", "when", "priority", "title", "body", "evidence",
-                                           "max_per_interaction", "once_per_arming", "partials"};
-  const auto& list = root["rules"];
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    std::string at = "/rules/" + std::to_string(i);
-    const auto& j = list[i];
-    std::size_t before = diags.size();
-    auto err = [&](const std::string& key, const std::string& msg) {
-      std::string rule = j.is_object() && j.contains("id") && j["id"].is_string() ? j["id"].get<std::string>() : "?";
-      diags.push_back(doc.error(at + (key.empty() ? "" : "/" + key), "rule '" + rule + "': " + msg));
-    };
-    if (!j.is_object()) {
-      err("", "must be an object");
-      continue;
-    }
-    for (const auto& [k, v] : j.items())
-      if (!known.count(k)) err(k, "unknown key");
-    CompiledRule r;
-    r.file = doc.file();
-    r.line = doc.line_of(at);
-    auto str = [&](const char* key, std::string def) -> std::string {
-      if (!j.contains(key)) return def;
-      if (!j[key].is_string()) {
-        err(key, "must be a string");
-        return def;
-      }
-      return j[key].get<std::string>();
-    };
-    r.id = str("id", "");
-    if (r.id.empty()) err("id", "is required");
-    if (!r.id.empty() && !ids.insert(r.id).second) err("id", "the id '" + r.id + "' is used twice");
-    if (j.contains("enabled") && !j["enabled"].is_boolean()) err("enabled", "must be true or false");
-    bool enabled = j.value("enabled", true);
-    std::string kind = str("kind", "opportunity");
-    if (kind == "opportunity") r.kind = PromptKind::Opportunity;
-    else if (kind == "guardrail") r.kind = PromptKind::Guardrail;
-    else err("kind", "must be opportunity or guardrail");
-    std::string stage = str("stage", "history");
-    if (stage == "history") r.stage = Stage::History;
-    else if (stage == "event") r.stage = Stage::Event;
-    else if (stage == "timer") r.stage = Stage::Timer;
-    else err("stage", "must be history, event or timer");
-    if (r.stage == Stage::Event) {
-      if (!j.contains("on") || !j["on"].is_array() || j["on"].empty()) err("on", "an event rule lists the event types it reads, e.g. [\"utterance\"]");
-      else
-        for (const auto& t : j["on"]) {
-          auto et = t.is_string() ? event_type_of(t.get<std::string>()) : std::nullopt;
-          if (!et) err("on", "unknown event type " + t.dump());
-          else r.on.insert(*et);
-        }
-      if (j.contains("speaker")) {
-        std::string s = str("speaker", "");
-        if (s != "customer" && s != "agent") err("speaker", "must be customer or agent");
-        else r.speaker = s;
-      }
-    }
-    if (r.stage == Stage::Timer) {
-      if (!j.contains("timer") || !j["timer"].is_object()) {
-        err("timer", "a timer rule needs {\"armed_by\", \"cancelled_by\", \"after_seconds\"}");
-      } else {
-        const auto& t = j["timer"];
-        auto armed = t.contains("armed_by") && t["armed_by"].is_string() ? event_type_of(t["armed_by"].get<std::string>()) : std::nullopt;
-        if (!armed) err("timer", "armed_by must be an event type");
-        else r.armed_by = *armed;
-        if (t.contains("cancelled_by") && t["cancelled_by"].is_array())
-          for (const auto& c : t["cancelled_by"]) {
-            auto et = c.is_string() ? event_type_of(c.get<std::string>()) : std::nullopt;
-            if (!et) err("timer", "unknown event type in cancelled_by: " + c.dump());
-            else r.cancelled_by.insert(*et);
-          }
-        if (!t.contains("after_seconds") || !t["after_seconds"].is_number() || t["after_seconds"].get<double>() <= 0)
-          err("timer", "after_seconds must be a positive number");
-        else r.after_ms = static_cast<std::int64_t>(t["after_seconds"].get<double>() * 1000.0);
-      }
-    }
-    std::string error;
-    RecordKind matches_kind = RecordKind::None;
-    if (j.contains("select")) {
-      r.select = Expression::compile(str("select", ""), RecordKind::None, intents, error);
-      if (!r.select) err("select", error);
-      else matches_kind = r.select->list_kind();
-    }
-    if (j.contains("when")) {
-      r.when = Expression::compile(str("when", ""), matches_kind, intents, error);
-      if (!r.when) err("when", error);
-    } else if (!j.contains("select")) {
-      err("when", "a rule needs a condition (when) or a selection (select)");
-    }
-    if (j.contains("priority")) {
-      if (!j["priority"].is_number_integer() || j["priority"].get<int>() < 0 || j["priority"].get<int>() > 100)
-        err("priority", "must be a whole number from 0 to 100");
-      else r.priority = j["priority"].get<int>();
-    }
-    auto tmpl = compile_template(str("title", r.id), matches_kind, intents, error);
-    if (!tmpl) err("title", error);
-    else r.title = std::move(*tmpl);
-    tmpl = compile_template(str("body", ""), matches_kind, intents, error);
-    if (!tmpl) err("body", error);
-    else r.body = std::move(*tmpl);
-    r.evidence = str("evidence", "auto");
-    if (r.evidence != "auto" && r.evidence != "matches" && r.evidence != "event" && r.evidence != "customer" && r.evidence != "none")
-      err("evidence", "must be auto, matches, event, customer or none");
-    if (j.contains("max_per_interaction")) {
-      if (!j["max_per_interaction"].is_number_integer() || j["max_per_interaction"].get<int>() < 1)
-        err("max_per_interaction", "must be a whole number of at least 1");
-      else r.max_per_interaction = j["max_per_interaction"].get<int>();
-    }
-    if (j.contains("once_per_arming")) r.once_per_arming = j["once_per_arming"].is_boolean() && j["once_per_arming"].get<bool>();
-    if (j.contains("partials")) r.partials = j["partials"].is_boolean() && j["partials"].get<bool>();
-    if (diags.size() == before && enabled) set.rules.push_back(std::move(r));
+  r.check_object("", {"rules"});
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const std::string at = "/rules/" + std::to_string(i);
+    const nlohmann::json& j = (*list)[i];
+    const std::size_t before = diags.size();
+    bool enabled = true;
+    CompiledRule rule;
+    if (!j.is_object()) r.error(at, "must be an object");
+    else rule = read_rule(r, at, set.intents, enabled);
+    if (!rule.id.empty() && !ids.insert(rule.id).second) r.error(at + "/id", "the id '" + rule.id + "' is used twice");
+    // Every diagnostic of a rule names it.
+    const std::string name = "rule " + (rule.id.empty() ? std::string("?") : rule.id) + ": ";
+    for (std::size_t k = before; k < diags.size(); ++k) diags[k].message = name + diags[k].message;
+    if (diags.size() == before && enabled) set.rules.push_back(std::move(rule));
   }
 }
 
 }  // namespace
 
 std::shared_ptr<const RuleSet> compile_rule_files(const std::vector<std::string>& paths, const LanguageAnalyzer& analyzer,
-                                                  Diagnostics& diags) {
+                                                  Diagnostics& diags, ExpressionErrorSink on_expression_error) {
   auto set = std::make_shared<CompiledRuleSet>();
   set->analyzer = &analyzer;
-  std::vector<std::string> intents = analyzer.intent_names();
+  set->intents = analyzer.intent_names();
+  set->on_expression_error = std::move(on_expression_error);
   std::set<std::string> ids;
   std::size_t before = diags.size();
   if (paths.empty()) diags.push_back(Diagnostic{"", 0, "/rules/files", "no rule file is configured"});
   for (const auto& path : paths) {
     auto doc = JsoncDocument::load(path, diags);
-    if (doc) compile_file(*doc, intents, *set, ids, diags);
+    if (doc) compile_file(*doc, *set, ids, diags);
   }
   if (diags.size() != before) return nullptr;
+  std::vector<std::string> rule_ids;
+  for (const auto& r : set->rules) rule_ids.push_back(r.id);
+  set->ids = std::make_shared<const std::vector<std::string>>(std::move(rule_ids));
   return set;
 }
 

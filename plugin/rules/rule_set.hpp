@@ -5,6 +5,7 @@
 // error keeps the old one running.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -90,9 +91,14 @@ class RuleSet {
   virtual std::vector<std::string> rule_ids() const = 0;
 };
 
+// Told the id of a rule whose expression failed at run time (the rule failed closed, the others went
+// on); called on the evaluating thread. The plugin counts these as metrics.expression_errors.
+using ExpressionErrorSink = std::function<void(const std::string& rule_id)>;
+
 // Compiles every rule file; any error rejects the whole set (nullptr) with diagnostics naming file,
 // line and rule. `analyzer` lists the intents rules may name.
 std::shared_ptr<const RuleSet> compile_rule_files(const std::vector<std::string>& paths,
-                                                  const LanguageAnalyzer& analyzer, Diagnostics& diags);
+                                                  const LanguageAnalyzer& analyzer, Diagnostics& diags,
+                                                  ExpressionErrorSink on_expression_error = {});
 
 }  // namespace rightmoment

@@ -9,18 +9,23 @@
 #include <spdlog/sinks/syslog_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "plugin/core/error_reply.hpp"
 #include "plugin/core/event_parser.hpp"
 #include "plugin/runtime/host_log_sink.hpp"
 #include "plugin/runtime/log_fields.hpp"
 #include "plugin/runtime/masking_sink.hpp"
+#include "plugin/runtime/prometheus.hpp"
+#include "plugin/runtime/status_json.hpp"
 #include "plugin/history/caching_history_store.hpp"
 #include "plugin/history/history_importer.hpp"
+#include "plugin/history/store_url.hpp"
 #include "plugin/transport/transport_service.hpp"
 #include "plugin/web/admin_routes.hpp"
 #include "plugin/web/agent_link.hpp"
 #include "plugin/web/http_server.hpp"
 #include "plugin/web/popup_hub.hpp"
 #include "plugin/web/popup_routes.hpp"
+#include "plugin/web/prompt_bus.hpp"
 #include "plugin/web/webhook_routes.hpp"
 
 namespace rightmoment {
@@ -59,21 +64,22 @@ std::shared_ptr<spdlog::logger> make_logger(const PluginConfig& config, const st
   return logger;
 }
 
-std::string error_json(const EventRejection& r) {
-  nlohmann::json j{{"type", "error"}, {"code", r.code}, {"message", r.message}};
-  j["event_id"] = r.event_id ? nlohmann::json(*r.event_id) : nlohmann::json(nullptr);
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+// Counts each rule's run-time expression errors. The metrics outlive every rule set: the runtime owns
+// both, and rules run only on its engine thread.
+ExpressionErrorSink count_expression_errors(EngineMetrics& metrics) {
+  return [&metrics](const std::string& rule_id) { metrics.expression_errors.add(rule_id); };
 }
 
 }  // namespace
 
-std::optional<RuleBundle> load_rule_bundle(const PluginConfig& config, Diagnostics& diags) {
+std::optional<RuleBundle> load_rule_bundle(const PluginConfig& config, Diagnostics& diags,
+                                           ExpressionErrorSink on_expression_error) {
   // Patterns and, when configured, the learned layer: a model that does not load refuses the whole
   // bundle, so a reload with a bad model keeps the old one running.
   LanguageOptions language{config.lexicon_dir, config.model_dir, config.intent_thresholds};
   std::shared_ptr<const LanguageAnalyzer> analyzer = load_language_analyzer(language, diags);
   if (!analyzer) return std::nullopt;
-  auto rules = compile_rule_files(config.rule_files, *analyzer, diags);
+  auto rules = compile_rule_files(config.rule_files, *analyzer, diags, std::move(on_expression_error));
   if (!rules) return std::nullopt;
   return RuleBundle{std::move(rules), std::move(analyzer)};
 }
@@ -87,7 +93,7 @@ std::unique_ptr<PluginRuntime> PluginRuntime::create(PluginConfig config, HostHo
     rt->log_forwarder_ = std::make_shared<HostLogForwarder>(rt->hooks_.log, kHostLogQueueLimit);
   rt->log_ = make_logger(rt->config_, rt->log_forwarder_);
   Diagnostics diags;
-  auto bundle = load_rule_bundle(rt->config_, diags);
+  auto bundle = load_rule_bundle(rt->config_, diags, count_expression_errors(rt->metrics_));
   if (!bundle) {
     result = RuntimeResult::fail(RuntimeError::Config, join_diagnostics(diags));
     return nullptr;
@@ -97,7 +103,7 @@ std::unique_ptr<PluginRuntime> PluginRuntime::create(PluginConfig config, HostHo
     rt->store_ = std::make_shared<CachingHistoryStore>(std::shared_ptr<HistoryStore>(open_history_store(rt->config_.store_url)));
   } catch (const std::exception& e) {
     result = RuntimeResult::fail(RuntimeError::Unavailable,
-                                 "history store " + rt->config_.store_url + ": " + e.what());
+                                 "history store " + redact_store_url(rt->config_.store_url) + ": " + e.what());
     return nullptr;
   }
   const EngineOptions& o = rt->config_.engine;
@@ -120,6 +126,14 @@ std::unique_ptr<PluginRuntime> PluginRuntime::create(PluginConfig config, HostHo
     rt->delivery_->add_listener([hub](const DeliveredPrompt& p) { hub->on_prompt(p.json, p.interaction_id, p.agent_id); });
     rt->delivery_->add_ended_listener([hub](const std::string& id) { hub->on_interaction_ended(id); });
   }
+  try {
+    rt->bus_ = open_prompt_bus(rt->config_.store_url, rt->config_.instance_name, rt->log_);
+  } catch (const std::exception& e) {
+    result = RuntimeResult::fail(RuntimeError::Unavailable, std::string("prompt bus: ") + e.what());
+    return nullptr;
+  }
+  if (rt->bus_) rt->wire_prompt_bus();
+  if (rt->config_.popup.enabled && rt->config_.popup.supervisor_enabled) rt->wire_supervisor_view();
   rt->outcomes_ = std::make_unique<OutcomeWriter>(rt->store_, o.outcome_queue_limit, rt->metrics_, rt->log_);
   rt->lookup_ = std::make_unique<HistoryLookup>(rt->store_, o.default_region, o.store_workers, 4096, rt->metrics_, rt->log_);
   rt->engine_ = std::make_unique<Engine>(o, rt->rules_, rt->metrics_, *rt->delivery_, *rt->outcomes_, *rt->lookup_, rt->log_);
@@ -146,6 +160,7 @@ RuntimeResult PluginRuntime::start() {
     std::lock_guard lock(state_mutex_);
     if (state_ != State::Created) return RuntimeResult::fail(RuntimeError::State, "start: the plugin was already started");
   }
+  if (bus_) bus_->start(bus_handlers_);
   delivery_->start();
   outcomes_->start();
   lookup_->start();
@@ -158,6 +173,7 @@ RuntimeResult PluginRuntime::start() {
     lookup_->stop();
     outcomes_->stop(std::chrono::milliseconds(1000));
     delivery_->stop(std::chrono::steady_clock::now());
+    if (bus_) bus_->stop();
     set_state(State::Stopped);
     return RuntimeResult::fail(RuntimeError::Unavailable, "start: " + error);
   }
@@ -195,6 +211,7 @@ RuntimeResult PluginRuntime::stop(std::chrono::milliseconds drain_timeout) {
   engine_->stop(left());
   lookup_->stop();       // answers nobody waits for any more are not looked up
   bool delivered = delivery_->stop(deadline);  // what is queued, until the deadline
+  if (bus_) bus_->stop();  // after the last prompts and ends were handed to it
   bool flushed = outcomes_->stop(left());
   if (admin_server_) admin_server_->stop();  // last: a scraper sees the drain
   set_state(State::Stopped);
@@ -214,7 +231,7 @@ RuntimeResult PluginRuntime::submit_event(std::string_view json) {
   ParsedEvent parsed = parse_canonical_event(json, EventLimits{});
   if (auto* rejection = std::get_if<EventRejection>(&parsed)) {
     metrics_.rejections_by_code.add(rejection->code);
-    return RuntimeResult::fail(RuntimeError::InvalidArgument, error_json(*rejection));
+    return RuntimeResult::fail(RuntimeError::InvalidArgument, error_reply(*rejection));
   }
   if (state_ != State::Started) return RuntimeResult::fail(RuntimeError::State, "submit_event: the plugin is not started");
   auto& event = std::get<CanonicalEvent>(parsed);
@@ -267,60 +284,36 @@ RuntimeResult PluginRuntime::drain(std::chrono::milliseconds timeout) {
   return RuntimeResult::success();
 }
 
-nlohmann::json PluginRuntime::status() const {
-  nlohmann::json j;
-  State state = state_.load();
-  j["state"] = state == State::Created ? "created" : state == State::Started ? "started" : state == State::Stopping ? "stopping" : "stopped";
-  j["instance_name"] = config_.instance_name;
-  j["abi"] = "1.1";
-  j["store"] = store_ ? std::string(store_->backend_name()) : "";
+StatusSnapshot PluginRuntime::snapshot() const {
+  StatusSnapshot s;
+  s.state = state_.load();
+  s.instance_name = config_.instance_name;
+  s.store = store_ ? std::string(store_->backend_name()) : "";
   {
     std::lock_guard lock(rules_mutex_);
-    j["rules"] = rules_.rules ? rules_.rules->rule_ids() : std::vector<std::string>{};
+    if (rules_.rules) s.rules = rules_.rules->rule_ids();
   }
-  j["event_clock"] = format_rfc3339(engine_ ? engine_->event_clock_ms() : 0);
-  nlohmann::json listeners = nlohmann::json::array();
-  if (transport_)
-    for (const auto& b : transport_->bound()) listeners.push_back({{"name", b.name}, {"adapter", b.adapter}, {"url", b.url}});
-  j["listeners"] = std::move(listeners);
-  j["listeners_configured"] = config_.listeners.size();
-  j["metrics"] = metrics_.to_json();
-  nlohmann::json transport = nlohmann::json::object();
+  s.event_clock_ms = engine_ ? engine_->event_clock_ms() : 0;
   if (transport_) {
-    TransportStats st = transport_->stats();
-    transport = {{"connections_open", st.connections_open},
-                 {"connections_accepted", st.connections_accepted},
-                 {"connections_refused", st.connections_refused},
-                 {"messages_in", st.messages_in},
-                 {"binary_frames_in", st.binary_frames_in},
-                 {"slow_consumers_disconnected", st.slow_consumers_disconnected},
-                 {"client_reconnects", st.client_reconnects},
-                 {"messages_by_adapter", st.messages_by_adapter},
-                 {"events_by_adapter", st.events_by_adapter}};
+    s.listeners = transport_->bound();
+    s.transport = transport_->stats();
   }
-  if (auto sdk = sdk_events_by_type_.snapshot(); !sdk.empty()) transport["events_by_adapter"]["sdk"] = sdk;
-  j["transport"] = std::move(transport);
+  s.listeners_configured = config_.listeners.size();
+  s.metrics = metrics_.snapshot();
+  if (auto sdk = sdk_events_by_type_.snapshot(); !sdk.empty()) s.transport.events_by_adapter["sdk"] = std::move(sdk);
   // start() sets the web servers up before it publishes State::Started; until then (a callback may
   // read the status during start) they are not read.
-  bool servers_set = state != State::Created;
-  if (popup_hub_) {
-    PopupHubStats ps = popup_hub_->stats();
-    j["popup"] = {{"url", servers_set && popup_server_ ? popup_server_->base_url() : ""},
-                  {"pages_open", ps.pages_open},
-                  {"agents_with_cards", ps.agents_with_cards},
-                  {"cards_active", ps.cards_active},
-                  {"feedback_accepted", ps.feedback_accepted},
-                  {"feedback_refused", ps.feedback_refused},
-                  {"cards_evicted", ps.cards_evicted}};
-  }
-  if (servers_set && admin_server_) j["admin"] = {{"url", admin_server_->base_url()}};
-  if (servers_set && webhook_server_) {
-    HttpServerStats ws = webhook_server_->stats();
-    j["webhooks"] = {{"url", webhook_server_->base_url()}, {"requests", ws.requests}, {"refused", ws.refused}};
-  }
-  j["log"] = {{"host_lines_dropped", log_forwarder_ ? log_forwarder_->lines_dropped() : 0}};
-  return j;
+  bool servers_set = s.state != State::Created;
+  if (popup_hub_) s.popup = PopupStatus{servers_set && popup_server_ ? popup_server_->base_url() : "", popup_hub_->stats()};
+  if (popup_hub_ && supervisor_hub_) s.supervisor = supervisor_hub_->stats();
+  if (bus_) s.bus = BusStatus{bus_->host_id(), bus_->stats()};
+  if (servers_set && admin_server_) s.admin_url = admin_server_->base_url();
+  if (servers_set && webhook_server_) s.webhooks = WebhookStatus{webhook_server_->base_url(), webhook_server_->stats()};
+  s.host_log_lines_dropped = log_forwarder_ ? log_forwarder_->lines_dropped() : 0;
+  return s;
 }
+
+nlohmann::json PluginRuntime::status() const { return status_json(snapshot()); }
 
 RuntimeResult PluginRuntime::import_history(const std::string& path, nlohmann::json& report) {
   try {
@@ -337,7 +330,7 @@ RuntimeResult PluginRuntime::import_history(const std::string& path, nlohmann::j
 
 RuntimeResult PluginRuntime::reload_rules() {
   Diagnostics diags;
-  auto bundle = load_rule_bundle(config_, diags);
+  auto bundle = load_rule_bundle(config_, diags, count_expression_errors(metrics_));
   if (!bundle) {
     log_->error("rule reload refused; the old rules keep running:\n{}", join_diagnostics(diags));
     return RuntimeResult::fail(RuntimeError::Config, join_diagnostics(diags));
@@ -353,6 +346,7 @@ RuntimeResult PluginRuntime::reload_rules() {
 bool PluginRuntime::start_web(std::string& error) {
   if (config_.popup.enabled) {
     auto routes = std::make_shared<PopupRoutes>(config_.popup, link_signer_, popup_hub_, log_);
+    if (supervisor_hub_) routes->set_supervisor_hub(supervisor_hub_);
     popup_server_ = std::make_unique<HttpServer>(config_.popup.server, routes, log_);
     if (!popup_server_->start(error)) {
       popup_server_.reset();
@@ -360,7 +354,10 @@ bool PluginRuntime::start_web(std::string& error) {
     }
   }
   if (config_.admin.enabled) {
-    admin_server_ = std::make_unique<HttpServer>(config_.admin.server, std::make_shared<AdminRoutes>([this] { return status(); }), log_);
+    AdminRoutes::Pages pages{
+        [this] { return not_ready_reasons(snapshot()); }, [this] { return render_prometheus(snapshot()); },
+        [this] { return status().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"; }};
+    admin_server_ = std::make_unique<HttpServer>(config_.admin.server, std::make_shared<AdminRoutes>(std::move(pages)), log_);
     if (!admin_server_->start(error)) {
       admin_server_.reset();
       stop_web();
@@ -392,6 +389,58 @@ bool PluginRuntime::start_web(std::string& error) {
   return true;
 }
 
+// Several hosts as one contact centre: this host's prompts, ends and answers go out on the bus, and
+// what other hosts say comes in to the pop-up hub, the engine (answers to its prompts) and the cache.
+void PluginRuntime::wire_prompt_bus() {
+  PromptBus* bus = bus_.get();
+  const std::string self_id = bus->host_id();
+  delivery_->add_listener([bus, self_id](const DeliveredPrompt& p) {
+    if (p.agent_id.empty()) return;
+    nlohmann::json j = nlohmann::json::parse(p.json, nullptr, false);
+    if (j.is_object() && j.contains("prompt_id") && j["prompt_id"].is_string())
+      bus->publish_prompt(BusCard{j["prompt_id"].get<std::string>(), p.interaction_id, p.agent_id, self_id, p.json, 0});
+  });
+  delivery_->add_ended_listener([bus](const std::string& id) { bus->publish_ended(id); });
+  auto cache = std::dynamic_pointer_cast<CachingHistoryStore>(store_);
+  bus_handlers_.on_contact = [cache](const std::string& customer_id) {
+    if (cache) cache->forget_customer(customer_id);
+  };
+  bus_handlers_.on_answer = [this](const std::string& json) {
+    RuntimeResult r = submit_feedback(json);
+    if (!r.ok()) log_->warn("prompt bus: an answer from another host's page was refused: {}", r.message);
+  };
+  if (!popup_hub_) return;
+  auto hub = popup_hub_;
+  hub->set_peers(PopupHubPeers{
+      [bus](const std::string& owner, const std::string& json) { return bus->send_answer(owner, json); },
+      [bus](const std::string& agent, const std::string& prompt, const std::string& action, std::int64_t until) {
+        bus->publish_card_updated(agent, prompt, action, until);
+      },
+      [bus](const std::string& agent) { bus->catch_up(agent); }});
+  // A card this host took over (its call goes on here now) is this host's own: no owner to route to.
+  bus_handlers_.on_prompt = [hub, self_id](const BusCard& c) {
+    hub->on_prompt(c.json, c.interaction_id, c.agent_id, c.owner == self_id ? std::string() : c.owner, c.snoozed_until_ms);
+  };
+  bus_handlers_.on_ended = [hub](const std::string& id) { hub->on_interaction_ended(id); };
+  bus_handlers_.on_card_updated = [hub](const std::string& agent, const std::string& prompt, const std::string& action,
+                                        std::int64_t until) { hub->on_remote_update(agent, prompt, action, until); };
+  bus_handlers_.agents_with_pages = [hub] { return hub->agents_with_pages(); };
+}
+
+// The supervisor view: this host's calls from its engine, the others' from the bus.
+void PluginRuntime::wire_supervisor_view() {
+  PromptBus* bus = bus_.get();
+  SupervisorHub::Publish publish;
+  if (bus)
+    publish = [bus](const std::string& id, const std::string& json, bool ended) { bus->publish_live(id, json, ended); };
+  supervisor_hub_ = std::make_shared<SupervisorHub>(config_.popup.supervisor, bus ? bus->host_id() : config_.instance_name,
+                                                    std::move(publish));
+  auto hub = supervisor_hub_;
+  delivery_->add_listener([hub](const DeliveredPrompt& p) { hub->on_prompt(p); });
+  delivery_->add_live_listener([hub](const LiveUpdate& u) { hub->on_live(u); });
+  if (bus) bus_handlers_.on_live = [hub](const std::string& json) { hub->on_remote(json); };
+}
+
 void PluginRuntime::stop_web() {
   if (popup_server_) popup_server_->stop();
   if (admin_server_) admin_server_->stop();
@@ -399,21 +448,33 @@ void PluginRuntime::stop_web() {
 }
 
 RuntimeResult PluginRuntime::mint_agent_link(const std::string& agent_id, std::chrono::seconds ttl, std::string& url) const {
+  return mint_link("mint_agent_link", "/agent", "", agent_id, ttl, url);
+}
+
+RuntimeResult PluginRuntime::mint_supervisor_link(const std::string& supervisor_id, std::chrono::seconds ttl, std::string& url) const {
+  return mint_link("mint_supervisor_link", "/supervisor", "supervisor", supervisor_id, ttl, url);
+}
+
+RuntimeResult PluginRuntime::mint_link(const char* what, const std::string& path, const std::string& role, const std::string& id,
+                                       std::chrono::seconds ttl, std::string& url) const {
+  const std::string fn(what);
   if (!config_.popup.enabled || !link_signer_)
-    return RuntimeResult::fail(RuntimeError::Config, "mint_agent_link: the pop-up is not configured (\"popup\" in the configuration)");
-  if (agent_id.empty() || agent_id.size() > 128)
-    return RuntimeResult::fail(RuntimeError::InvalidArgument, "mint_agent_link: agent_id must be 1..128 bytes");
+    return RuntimeResult::fail(RuntimeError::Config, fn + ": the pop-up is not configured (\"popup\" in the configuration)");
+  if (!role.empty() && !config_.popup.supervisor_enabled)
+    return RuntimeResult::fail(RuntimeError::Config, fn + ": the supervisor page is not configured (\"popup\": {\"supervisor\": {...}})");
+  if (id.empty() || id.size() > 128)
+    return RuntimeResult::fail(RuntimeError::InvalidArgument, fn + ": " + (role.empty() ? "agent_id" : role + "_id") + " must be 1..128 bytes");
   std::string base = config_.popup.public_url;
   if (base.empty()) {
     std::lock_guard lock(state_mutex_);
     if (state_ != State::Started || !popup_server_)  // popup_server_ is set before Started is published
       return RuntimeResult::fail(RuntimeError::State,
-                                 "mint_agent_link: not started, so the page's address is not known yet (or set popup.public_url)");
+                                 fn + ": not started, so the page's address is not known yet (or set popup.public_url)");
     base = popup_server_->base_url();
   }
   while (!base.empty() && base.back() == '/') base.pop_back();
   if (ttl.count() <= 0) ttl = config_.popup.link_ttl;
-  url = base + "/agent?" + link_signer_->query_for(agent_id, ttl);
+  url = base + path + "?" + link_signer_->query_for(id, ttl, role);
   return RuntimeResult::success();
 }
 

@@ -14,6 +14,8 @@
 
 #include "plugin/config/plugin_config.hpp"
 #include "plugin/engine/engine.hpp"
+#include "plugin/runtime/status_snapshot.hpp"
+#include "plugin/web/prompt_bus.hpp"
 
 namespace rightmoment {
 
@@ -50,11 +52,15 @@ class PluginRuntime {
   RuntimeResult submit_event(std::string_view json);
   RuntimeResult submit_feedback(std::string_view json);
   RuntimeResult drain(std::chrono::milliseconds timeout);
+  // Every figure and the state, read once; status() is its JSON (read_status(), /status).
+  StatusSnapshot snapshot() const;
   nlohmann::json status() const;
   RuntimeResult import_history(const std::string& path, nlohmann::json& report);
   RuntimeResult reload_rules();
   // A signed link to agent_id's pop-up page, valid for ttl (0: the configured link_ttl_s).
   RuntimeResult mint_agent_link(const std::string& agent_id, std::chrono::seconds ttl, std::string& url) const;
+  // The same for a supervisor's page (role "supervisor", /supervisor).
+  RuntimeResult mint_supervisor_link(const std::string& supervisor_id, std::chrono::seconds ttl, std::string& url) const;
 
   const PluginConfig& config() const { return config_; }
   EngineMetrics& metrics() { return metrics_; }
@@ -62,8 +68,12 @@ class PluginRuntime {
  private:
   PluginRuntime(PluginConfig config, HostHooks hooks);
   bool start_web(std::string& error);
+  RuntimeResult mint_link(const char* what, const std::string& path, const std::string& role, const std::string& id,
+                          std::chrono::seconds ttl, std::string& url) const;
+  void wire_prompt_bus();
+  void wire_supervisor_view();
   void stop_web();
-  enum class State { Created, Started, Stopping, Stopped };
+  using State = RuntimeState;
   void set_state(State s);
 
   PluginConfig config_;
@@ -80,6 +90,9 @@ class PluginRuntime {
   std::unique_ptr<TransportService> transport_;
   std::shared_ptr<const AgentLinkSigner> link_signer_;
   std::shared_ptr<PopupHub> popup_hub_;
+  std::shared_ptr<SupervisorHub> supervisor_hub_;  // the supervisor page's state, when configured
+  std::unique_ptr<PromptBus> bus_;  // several hosts on PostgreSQL; none on SQLite
+  BusHandlers bus_handlers_;
   std::unique_ptr<HttpServer> popup_server_;
   std::unique_ptr<HttpServer> admin_server_;
   std::unique_ptr<HttpServer> webhook_server_;  // vendors' HTTP callbacks into the engine
@@ -92,6 +105,7 @@ class PluginRuntime {
 };
 
 // Loads lexicons and rules as the configuration names them; nullopt with diagnostics on any error.
-std::optional<RuleBundle> load_rule_bundle(const PluginConfig& config, Diagnostics& diags);
+std::optional<RuleBundle> load_rule_bundle(const PluginConfig& config, Diagnostics& diags,
+                                           ExpressionErrorSink on_expression_error = {});
 
 }  // namespace rightmoment

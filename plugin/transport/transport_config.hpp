@@ -22,6 +22,9 @@ struct ListenerAuth {
   AuthMode mode = AuthMode::Bearer;  // "none" must be configured explicitly
   std::string header = "x-api-key";  // for ApiKey (case-insensitive)
   std::vector<std::string> tokens;   // accepted tokens
+  // The client secret (base64) with which the peer signs its upgrade request; its adapter checks the
+  // signature (genesys-audiohook: the AudioHook Monitor integration's Client Secret).
+  std::optional<std::string> client_secret;
 };
 
 struct ListenerConfig {
@@ -36,8 +39,7 @@ struct ListenerConfig {
   std::size_t max_connections = 1000;         // more: refused with 503
   std::size_t write_queue_limit = 256;        // replies queued for a peer that does not read: disconnected
   std::size_t max_json_depth = 32;
-  std::chrono::seconds idle_timeout{300};
-  std::chrono::seconds ping_interval{20};
+  std::chrono::seconds idle_timeout{300};  // a ping goes out after half of it
   std::map<std::string, std::string> settings;  // adapter-specific
 };
 

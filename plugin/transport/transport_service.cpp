@@ -23,8 +23,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plugin/core/error_reply.hpp"
 #include "plugin/core/event_adapter.hpp"
+#include "plugin/transport/client_tls.hpp"
+#include "plugin/transport/http_client.hpp"
+#include "plugin/transport/server_full_answer.hpp"
 #include "plugin/transport/server_tls.hpp"
+#include "plugin/transport/url.hpp"
 
 namespace rightmoment {
 
@@ -40,12 +45,6 @@ namespace {
 std::int64_t wall_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-std::string error_reply(const EventRejection& r) {
-  nlohmann::json j{{"type", "error"}, {"code", r.code}, {"message", r.message}};
-  j["event_id"] = r.event_id ? nlohmann::json(*r.event_id) : nlohmann::json(nullptr);
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // Compares a presented token with the accepted ones in time independent of where they differ.
@@ -69,42 +68,6 @@ bool is_normal_close(const beast::error_code& ec) {
   return ec == websocket::error::closed || ec == net::error::operation_aborted || ec == net::error::eof ||
          ec == beast::error::timeout || ec == net::ssl::error::stream_truncated ||
          ec == net::error::connection_reset;
-}
-
-struct ParsedUrl {
-  bool tls = false;
-  std::string host;
-  std::string port;
-  std::string target;
-};
-
-std::optional<ParsedUrl> parse_ws_url(const std::string& url) {
-  ParsedUrl u;
-  std::string rest;
-  if (url.rfind("wss://", 0) == 0) {
-    u.tls = true;
-    rest = url.substr(6);
-  } else if (url.rfind("ws://", 0) == 0) {
-    rest = url.substr(5);
-  } else {
-    return std::nullopt;
-  }
-  auto slash = rest.find('/');
-  std::string authority = rest.substr(0, slash);
-  u.target = slash == std::string::npos ? "/" : rest.substr(slash);
-  if (!authority.empty() && authority[0] == '[') {  // [::1]:port
-    auto close = authority.find(']');
-    if (close == std::string::npos) return std::nullopt;
-    u.host = authority.substr(1, close - 1);
-    if (close + 1 < authority.size() && authority[close + 1] == ':') u.port = authority.substr(close + 2);
-  } else {
-    auto colon = authority.rfind(':');
-    u.host = authority.substr(0, colon);
-    if (colon != std::string::npos) u.port = authority.substr(colon + 1);
-  }
-  if (u.port.empty()) u.port = u.tls ? "443" : "80";
-  if (u.host.empty()) return std::nullopt;
-  return u;
 }
 
 }  // namespace
@@ -169,9 +132,11 @@ class Connection {
         max_message_bytes_(max_message_bytes),
         write_queue_limit_(write_queue_limit),
         retry_timer_(ws_.get_executor()),
-        write_timer_(ws_.get_executor()) {
-    // Above the configured limit a message is refused with an error reply; far above it (4x, at least
-    // 1 MiB) the WebSocket itself closes with 1009, so one peer cannot make us buffer without bound.
+        write_timer_(ws_.get_executor()),
+        wake_timer_(ws_.get_executor()) {
+    // Above the configured limit a message is refused by its adapter (an error reply, or the vendor's
+    // own answer); far above it (4x, at least 1 MiB) the WebSocket itself closes with 1009, so one peer
+    // cannot make us buffer without bound.
     ws_.read_message_max(std::max<std::size_t>(max_message_bytes_ * 4, 1024 * 1024));
   }
 
@@ -190,12 +155,15 @@ class Connection {
   }
 
   void do_read() {
-    if (closing_) return;
+    // A timer's output (on_timer) is processed while a read may be pending: one read at a time.
+    if (closing_ || read_pending_) return;
+    read_pending_ = true;
     ws_.async_read(buffer_, beast::bind_front_handler(&Derived::on_read, self().shared_from_this()));
   }
 
  public:
   void on_read(beast::error_code ec, std::size_t bytes) {
+    read_pending_ = false;
     if (ec) return finished(ec);
     AdapterOutput out;
     impl_->with_stats([&](TransportStats& st) {
@@ -206,10 +174,7 @@ class Connection {
     if (ws_.got_text()) {
       std::string_view message(static_cast<const char*>(buffer_.data().data()), buffer_.size());
       if (message.size() > max_message_bytes_) {
-        out.rejections.push_back(EventRejection{"too_large",
-                                                "the message is " + std::to_string(message.size()) +
-                                                    " bytes; the limit is " + std::to_string(max_message_bytes_),
-                                                std::nullopt});
+        adapter_->on_too_large(message.size(), max_message_bytes_, wall_now_ms(), out);
       } else {
         adapter_->on_text(message, wall_now_ms(), out);
       }
@@ -230,11 +195,22 @@ class Connection {
 
   void force_close() {
     closing_ = true;
+    keep_alive_.reset();
     retry_timer_.cancel();
     write_timer_.cancel();
+    wake_timer_.cancel();
     beast::error_code ignored;
     beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
     beast::get_lowest_layer(ws_).close();
+  }
+
+  void sync_answered(const std::string& id) {
+    --syncs_in_flight_;
+    send(nlohmann::json{{"type", "control.synced"}, {"sync_id", id}}.dump());
+    if (!waiting_for_sync_) return;
+    waiting_for_sync_ = false;
+    auto hold = std::move(keep_alive_);
+    if (!closing_) pump();
   }
 
   // Sends one text message to the peer (on the strand).
@@ -261,12 +237,12 @@ class Connection {
     for (auto& reply : out.replies) send(std::move(reply));
     for (const auto& r : out.rejections) {
       impl_->sink.count_rejection(adapter_name_, r.code);
-      impl_->with_stats([&](TransportStats& st) { ++st.rejections_by_code[r.code]; });
       // Never the message text in logs: it may carry what a customer said.
       impl_->log->warn("[adapter={} code={}] refused a message: {}", adapter_name_, r.code, r.message.substr(0, 200));
-      send(error_reply(r));
+      if (!r.answered) send(error_reply(r));
     }
     for (const auto& reason : out.ignored_reasons) impl_->sink.count_ignored(adapter_name_, reason);
+    if (out.wake_after) arm_wake(*out.wake_after);
     for (auto& ev : out.events) pending_.emplace_back(std::move(ev));
     if (out.sync_id) pending_.emplace_back(SyncRequest{*out.sync_id});
     if (out.close) {
@@ -290,12 +266,21 @@ class Connection {
         }
         impl_->with_stats([&](TransportStats& st) { ++st.events_by_adapter[adapter_name_][type]; });
       } else {
+        if (syncs_in_flight_ >= kSyncsInFlight) {
+          // Bounded: a peer that asks for this many barriers without waiting for their answers is
+          // read no further until one is answered (backpressure, as when the inbox is full).
+          if (!waiting_for_sync_) impl_->with_stats([](TransportStats& st) { ++st.syncs_waited; });
+          waiting_for_sync_ = true;
+          keep_alive_ = self().shared_from_this();  // no read or timer holds it meanwhile
+          return;
+        }
+        ++syncs_in_flight_;
         std::string id = std::get<SyncRequest>(pending_.front()).id;
         std::weak_ptr<Derived> weak = self().shared_from_this();
         auto executor = ws_.get_executor();
         impl_->sink.when_drained([weak, executor, id] {
           net::post(executor, [weak, id] {
-            if (auto s = weak.lock()) s->send(nlohmann::json{{"type", "control.synced"}, {"sync_id", id}}.dump());
+            if (auto s = weak.lock()) s->sync_answered(id);
           });
         });
       }
@@ -308,6 +293,16 @@ class Connection {
       return;
     }
     do_read();
+  }
+
+  void arm_wake(std::chrono::milliseconds after) {
+    wake_timer_.expires_after(after);  // cancels an earlier request
+    wake_timer_.async_wait([self = self().shared_from_this()](beast::error_code ec) {
+      if (ec || self->closing_) return;
+      AdapterOutput out;
+      self->adapter_->on_timer(wall_now_ms(), out);
+      self->process(std::move(out));
+    });
   }
 
   void do_write() {
@@ -337,19 +332,37 @@ class Connection {
     if (finished_) return;
     finished_ = true;
     closing_ = true;
+    keep_alive_.reset();
     retry_timer_.cancel();
     write_timer_.cancel();
+    wake_timer_.cancel();
     if (!is_normal_close(ec) && ec != websocket::error::message_too_big)
       impl_->log->info("[adapter={}] connection closed: {}", adapter_name_, ec.message());
     if (open_) {
       AdapterOutput out;
       adapter_->on_close(wall_now_ms(), out);
-      // Best effort: the connection is gone, so events the inbox cannot take now are dropped.
-      for (auto& ev : out.events) impl_->sink.try_submit(std::move(ev));
+      submit_last(std::deque<CanonicalEvent>(std::make_move_iterator(out.events.begin()), std::make_move_iterator(out.events.end())),
+                  kLastEventTries);
       impl_->remove_session(session_id_);
       impl_->with_stats([](TransportStats& st) { --st.connections_open; });
     }
     self().on_finished();
+  }
+
+  // The events an adapter emits as its connection ends (an interaction's end) must not be lost to a
+  // momentarily full inbox: retried every 2 ms for up to 2 s, unless the transport is stopping.
+  void submit_last(std::deque<CanonicalEvent> events, int tries_left) {
+    while (!events.empty() && impl_->sink.try_submit(std::move(events.front()))) events.pop_front();
+    if (events.empty()) return;
+    if (tries_left <= 0 || impl_->stopping) {
+      impl_->log->warn("[adapter={}] the inbox stayed full: {} last event(s) of a closed connection dropped", adapter_name_,
+                       events.size());
+      return;
+    }
+    retry_timer_.expires_after(std::chrono::milliseconds(2));
+    retry_timer_.async_wait([self = self().shared_from_this(), events = std::move(events), tries_left](beast::error_code) mutable {
+      self->submit_last(std::move(events), tries_left - 1);
+    });
   }
 
   ImplPtr impl_;
@@ -363,8 +376,15 @@ class Connection {
   std::deque<Pending> pending_;
   net::steady_timer retry_timer_;
   net::steady_timer write_timer_;
+  net::steady_timer wake_timer_;  // AdapterOutput::wake_after
   std::uint64_t writes_started_ = 0;
   static constexpr std::chrono::seconds kWriteTimeout{10};
+  static constexpr int kLastEventTries = 1000;
+  bool read_pending_ = false;
+  static constexpr std::size_t kSyncsInFlight = 64;  // control.sync barriers unanswered per connection
+  std::size_t syncs_in_flight_ = 0;
+  bool waiting_for_sync_ = false;
+  std::shared_ptr<Derived> keep_alive_;  // set while waiting_for_sync_; released on close
   std::uint64_t session_id_ = 0;
   bool open_ = false;
   bool closing_ = false;
@@ -388,13 +408,19 @@ class ServerSession : public Connection<NextLayer, ServerSession<NextLayer>>,
              std::shared_ptr<EventAdapter>(make_event_adapter(cfg.adapter, options_for(cfg))), cfg.adapter,
              cfg.max_message_bytes, cfg.write_queue_limit),
         cfg_(cfg),
-        remote_(std::move(remote)) {}
+        remote_(std::move(remote)) {
+    this->impl_->with_stats([](TransportStats& st) { ++st.connections_handshaking; });
+  }
+  ~ServerSession() { end_handshake(); }
+  ServerSession(const ServerSession&) = delete;
+  ServerSession& operator=(const ServerSession&) = delete;
 
   static AdapterOptions options_for(const ListenerConfig& cfg) {
     AdapterOptions o;
     o.max_message_bytes = cfg.max_message_bytes;
     o.max_json_depth = cfg.max_json_depth;
     o.settings = cfg.settings;
+    o.client_secret = cfg.auth.client_secret;
     return o;
   }
 
@@ -444,10 +470,13 @@ class ServerSession : public Connection<NextLayer, ServerSession<NextLayer>>,
     HandshakeInfo info;
     info.target = target;
     info.remote_address = remote_;
+    info.opened_at_ms = wall_now_ms();
     for (const auto& field : req) {
       std::string name(field.name_string());
       std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-      info.headers[name] = std::string(field.value());
+      // A header sent more than once reads as one comma-separated value (RFC 9110 section 5.3).
+      auto [it, inserted] = info.headers.try_emplace(name, field.value());
+      if (!inserted) it->second += ", " + std::string(field.value());
     }
     beast::get_lowest_layer(this->ws_).expires_never();
     websocket::stream_base::timeout timeouts{};
@@ -460,8 +489,17 @@ class ServerSession : public Connection<NextLayer, ServerSession<NextLayer>>,
     this->ws_.async_accept(req, [self = this->shared_from_this(), info](beast::error_code accept_ec) {
       if (accept_ec) return;
       self->impl_->with_stats([](TransportStats& st) { ++st.connections_accepted; });
+      self->end_handshake();
       self->opened(info);
     });
+  }
+
+  // A connection counts against max_connections from its accept: one still in its TLS or WebSocket
+  // handshake (at most 30 s) is counted here, then as open.
+  void end_handshake() {
+    if (!handshaking_) return;
+    handshaking_ = false;
+    this->impl_->with_stats([](TransportStats& st) { --st.connections_handshaking; });
   }
 
   bool authorised(const http::request<http::string_body>& req) const {
@@ -493,7 +531,9 @@ class ServerSession : public Connection<NextLayer, ServerSession<NextLayer>>,
     auto res = std::make_shared<http::response<http::string_body>>(status, req.version());
     res->set(http::field::server, "RightMoment");
     res->set(http::field::content_type, "text/plain");
-    if (status == http::status::unauthorized) res->set(http::field::www_authenticate, "Bearer");
+    // The Bearer challenge only where a bearer token is asked for: an API-key header has no scheme.
+    if (status == http::status::unauthorized && cfg_.auth.mode == AuthMode::Bearer)
+      res->set(http::field::www_authenticate, "Bearer");
     res->keep_alive(false);
     res->body() = std::move(body);
     res->prepare_payload();
@@ -506,6 +546,7 @@ class ServerSession : public Connection<NextLayer, ServerSession<NextLayer>>,
   ListenerConfig cfg_;  // a copy: a connection may outlive a reconfigured listener
   std::string remote_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  bool handshaking_ = true;
 };
 
 class Listener : public std::enable_shared_from_this<Listener> {
@@ -569,11 +610,11 @@ class Listener : public std::enable_shared_from_this<Listener> {
       auto ep = socket.remote_endpoint(ignored);
       remote = ep.address().to_string() + ":" + std::to_string(ep.port());
       std::int64_t open = 0;
-      impl_->with_stats([&](TransportStats& st) { open = st.connections_open; });
+      impl_->with_stats([&](TransportStats& st) { open = st.connections_open + st.connections_handshaking; });
       if (open >= static_cast<std::int64_t>(cfg_.max_connections)) {
         impl_->with_stats([](TransportStats& st) { ++st.connections_refused; });
         impl_->log->warn("[listener={}] refused a connection from {}: {} connections already open", cfg_.name, remote, open);
-        socket.close(ignored);
+        answer_server_full(std::move(socket), tls_ ? &*tls_ : nullptr);
       } else if (tls_) {
         std::make_shared<ServerSession<beast::ssl_stream<beast::tcp_stream>>>(impl_, cfg_, remote, std::move(socket), *tls_)
             ->run();
@@ -605,11 +646,12 @@ class ClientConnection : public Connection<NextLayer, ClientConnection<NextLayer
 
  public:
   template <typename... StreamArgs>
-  ClientConnection(ImplPtr impl, std::shared_ptr<Client> owner, const ClientConfig& cfg, ParsedUrl url,
-                   std::shared_ptr<EventAdapter> adapter, StreamArgs&&... stream_args)
+  ClientConnection(ImplPtr impl, std::shared_ptr<Client> owner, std::uint64_t socket_id, const ClientConfig& cfg,
+                   ParsedUrl url, std::shared_ptr<EventAdapter> adapter, StreamArgs&&... stream_args)
       : Base(std::move(impl), websocket::stream<NextLayer>(std::forward<StreamArgs>(stream_args)...), std::move(adapter),
              cfg.adapter, cfg.max_message_bytes, 1024),
         owner_(std::move(owner)),
+        socket_id_(socket_id),
         cfg_(cfg),
         url_(std::move(url)),
         resolver_(this->ws_.get_executor()),
@@ -622,6 +664,23 @@ class ClientConnection : public Connection<NextLayer, ClientConnection<NextLayer
     });
   }
   void on_finished();
+  net::any_io_executor executor() { return this->ws_.get_executor(); }
+
+  // Also stops the heartbeat: a message read just before the close leaves no read pending, so
+  // on_finished may never come, and the timer alone would keep the I/O loop from ending.
+  void force_close() {
+    heartbeat_.cancel();
+    Base::force_close();
+  }
+
+  // Closes with a WebSocket close once the replies already queued are written (a replaced socket).
+  void close_gracefully() {
+    if (this->closing_) return;
+    if (!this->open_) return this->force_close();
+    this->closing_ = true;
+    this->close_after_writes_ = true;
+    if (this->queue_.empty()) this->do_close();
+  }
 
  private:
   void fail(const char* stage, beast::error_code ec);
@@ -636,15 +695,7 @@ class ClientConnection : public Connection<NextLayer, ClientConnection<NextLayer
   void on_connect(beast::error_code ec, tcp::resolver::results_type::endpoint_type) {
     if (ec) return fail("connect", ec);
     if constexpr (std::is_same_v<NextLayer, beast::ssl_stream<beast::tcp_stream>>) {
-      SSL* ssl_handle = this->ws_.next_layer().native_handle();
-      if (!SSL_set_tlsext_host_name(ssl_handle, url_.host.c_str())) return fail("SNI", beast::error_code(
-          static_cast<int>(::ERR_get_error()), net::error::get_ssl_category()));
-      if (cfg_.verify) {
-        this->ws_.next_layer().set_verify_mode(ssl::verify_peer);
-        this->ws_.next_layer().set_verify_callback(ssl::host_name_verification(url_.host));
-      } else {
-        this->ws_.next_layer().set_verify_mode(ssl::verify_none);
-      }
+      if (auto tls = prepare_client_tls(this->ws_.next_layer(), url_.host, cfg_.verify)) return fail("SNI", tls);
       this->ws_.next_layer().async_handshake(ssl::stream_base::client, [self = this->shared_from_this()](beast::error_code hs) {
         if (hs) return self->fail("TLS handshake", hs);
         self->ws_handshake();
@@ -666,7 +717,7 @@ class ClientConnection : public Connection<NextLayer, ClientConnection<NextLayer
       req.set(http::field::user_agent, "RightMoment");
       for (const auto& [name, value] : headers) req.set(name, value);
     }));
-    this->ws_.async_handshake(url_.host + ":" + url_.port, url_.target,
+    this->ws_.async_handshake(upgrade_answer_, url_.host + ":" + url_.port, url_.target,
                               [self = this->shared_from_this()](beast::error_code ec) {
                                 if (ec) return self->fail("WebSocket handshake", ec);
                                 self->on_open();
@@ -687,30 +738,32 @@ class ClientConnection : public Connection<NextLayer, ClientConnection<NextLayer
   }
 
   std::shared_ptr<Client> owner_;
+  std::uint64_t socket_id_;
   const ClientConfig& cfg_;
   ParsedUrl url_;
   tcp::resolver resolver_;
   net::steady_timer heartbeat_;
+  websocket::response_type upgrade_answer_;  // its status when the server refuses the upgrade
 };
 
-// One configured client: keeps one connection up, reconnecting with exponential backoff and jitter.
+// One configured client. Either it keeps one connection to its configured URL up, reconnecting with
+// exponential backoff and jitter, or its adapter runs its own channel (a ChannelController) and the
+// client is that controller's driver: REST calls, sockets and a wake-up timer, all on its strand.
 // The adapter lives across reconnects so that state-diffing adapters do not repeat events.
-class Client : public std::enable_shared_from_this<Client> {
+class Client : public std::enable_shared_from_this<Client>, public ChannelDriver {
  public:
-  Client(ImplPtr impl, ClientConfig cfg, ParsedUrl url)
-      : impl_(std::move(impl)), cfg_(std::move(cfg)), url_(std::move(url)), strand_(net::make_strand(impl_->ioc)),
-        timer_(strand_), rng_(std::random_device{}()) {
+  Client(ImplPtr impl, ClientConfig cfg)
+      : impl_(std::move(impl)), cfg_(std::move(cfg)), strand_(net::make_strand(impl_->ioc)), timer_(strand_),
+        rng_(std::random_device{}()) {
     AdapterOptions o;
     o.max_message_bytes = cfg_.max_message_bytes;
     o.settings = cfg_.settings;
     adapter_ = std::shared_ptr<EventAdapter>(make_event_adapter(cfg_.adapter, o));
-    if (url_.tls) {
+    controller_ = adapter_ ? adapter_->channel_controller() : nullptr;
+    if (!controller_) url_ = parse_url(cfg_.url, "ws");
+    if (controller_ || (url_ && url_->tls)) {
       tls_.emplace(ssl::context::tls_client);
-      SSL_CTX_set_min_proto_version(tls_->native_handle(), TLS1_2_VERSION);
-      beast::error_code ec;
-      if (!cfg_.ca_file.empty()) tls_->load_verify_file(cfg_.ca_file, ec);
-      else tls_->set_default_verify_paths(ec);
-      if (ec) impl_->log->error("client '{}': cannot load the trust store: {}", cfg_.name, ec.message());
+      if (auto why = configure_client_tls(*tls_, cfg_.ca_file)) impl_->log->error("client '{}': {}", cfg_.name, *why);
     }
   }
 
@@ -719,39 +772,108 @@ class Client : public std::enable_shared_from_this<Client> {
       error = "client '" + cfg_.name + "': unknown adapter '" + cfg_.adapter + "'";
       return false;
     }
+    if (!controller_ && !url_) {
+      error = "client '" + cfg_.name + "': '" + cfg_.url + "' is not a ws:// or wss:// URL";
+      return false;
+    }
     return true;
   }
 
   void start() {
-    net::dispatch(strand_, [self = shared_from_this()] { self->connect(); });
+    net::dispatch(strand_, [self = shared_from_this()] {
+      if (self->controller_) self->controller_->start(*self, wall_now_ms());
+      else self->connect();
+    });
   }
   void close() {
     net::post(strand_, [self = shared_from_this()] {
       self->stopped_ = true;
       self->timer_.cancel();
+      if (self->controller_) self->controller_->stop();
+      for (auto& [id, cancel] : std::exchange(self->calls_, {})) cancel();
+      for (auto& [id, socket] : std::exchange(self->sockets_, {})) socket(false);
     });
   }
 
-  // A connection attempt or an open connection ended: try again later.
-  void connection_ended(bool was_open) {
-    net::post(strand_, [self = shared_from_this(), was_open] {
+  // A connection attempt or an open connection ended (refused_status: of a refused upgrade).
+  void connection_ended(std::uint64_t socket, bool was_open, int refused_status) {
+    net::post(strand_, [self = shared_from_this(), socket, was_open, refused_status] {
       if (self->stopped_ || self->impl_->stopping) return;
+      if (self->controller_) {
+        // A socket the controller closed itself is not reported back.
+        if (self->sockets_.erase(socket)) self->controller_->on_socket_closed(socket, refused_status, wall_now_ms());
+        return;
+      }
       if (was_open) self->attempt_ = 0;
-      auto base = std::min<std::int64_t>(self->cfg_.reconnect_max.count(),
-                                         self->cfg_.reconnect_initial.count() << std::min(self->attempt_, 16));
-      std::uniform_int_distribution<std::int64_t> jitter(base / 2, std::max<std::int64_t>(base / 2, base));
-      auto delay = std::chrono::milliseconds(jitter(self->rng_));
-      ++self->attempt_;
       self->impl_->with_stats([](TransportStats& st) { ++st.client_reconnects; });
-      self->timer_.expires_after(delay);
+      self->timer_.expires_after(self->backoff(self->attempt_++));
       self->timer_.async_wait([self](beast::error_code ec) {
         if (!ec && !self->stopped_) self->connect();
       });
     });
   }
+  void connection_opened(std::uint64_t socket) {
+    net::post(strand_, [self = shared_from_this(), socket] {
+      if (self->stopped_ || !self->controller_ || !self->sockets_.count(socket)) return;
+      self->controller_->on_socket_open(socket, wall_now_ms());
+    });
+  }
 
-  std::shared_ptr<EventAdapter> adapter() const { return adapter_; }
+  // ChannelDriver: called by the controller, on the strand.
+  std::uint64_t http(HttpCallRequest request) override {
+    std::uint64_t id = ++next_id_;
+    HttpCallLimits limits;
+    limits.verify = cfg_.verify;
+    calls_[id] = start_http_call(strand_, tls_ ? &*tls_ : nullptr, std::move(request), limits,
+                                 [weak = weak_from_this(), id](HttpCallResponse response) {
+                                   auto self = weak.lock();
+                                   if (!self || !self->calls_.erase(id) || self->stopped_) return;
+                                   self->controller_->on_http(id, response, wall_now_ms());
+                                 });
+    return id;
+  }
+  std::uint64_t open_socket(const std::string& url) override {
+    std::uint64_t id = ++next_id_;
+    auto parsed = parse_url(url, "ws");
+    if (!parsed) {
+      impl_->log->warn("client '{}': the channel gave '{}', which is not a ws:// or wss:// URL", cfg_.name, url.substr(0, 200));
+      sockets_[id] = [](bool) {};
+      connection_ended(id, false, 0);
+      return id;
+    }
+    if (sockets_opened_++ > 0) impl_->with_stats([](TransportStats& st) { ++st.client_reconnects; });
+    sockets_[id] = connect_to(id, *parsed);
+    return id;
+  }
+  void close_socket(std::uint64_t socket) override {
+    auto it = sockets_.find(socket);
+    if (it == sockets_.end()) return;
+    auto close = std::move(it->second);
+    sockets_.erase(it);
+    close(true);
+  }
+  void wake_after(std::chrono::milliseconds delay) override {
+    timer_.expires_after(delay);
+    timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+      auto self = weak.lock();
+      if (ec || !self || self->stopped_) return;
+      self->controller_->on_wake(wall_now_ms());
+    });
+  }
+  std::chrono::milliseconds backoff(int attempt) override {
+    auto base = std::min<std::int64_t>(cfg_.reconnect_max.count(), cfg_.reconnect_initial.count() << std::min(attempt, 16));
+    std::uniform_int_distribution<std::int64_t> jitter(base / 2, std::max<std::int64_t>(base / 2, base));
+    return std::chrono::milliseconds(jitter(rng_));
+  }
+  void log(ChannelLog level, std::string_view message) override {
+    auto lvl = level == ChannelLog::Error     ? spdlog::level::err
+               : level == ChannelLog::Warning ? spdlog::level::warn
+                                              : spdlog::level::info;
+    impl_->log->log(lvl, "client '{}': {}", cfg_.name, message);
+  }
+
   const ClientConfig& config() const { return cfg_; }
+  bool runs_channel() const { return controller_ != nullptr; }
   std::shared_ptr<spdlog::logger> log() const { return impl_->log; }
   bool should_log_failure() { return !failing_ ? (failing_ = true) : false; }
   void connected() { failing_ = false; }
@@ -759,52 +881,75 @@ class Client : public std::enable_shared_from_this<Client> {
  private:
   void connect() {
     if (stopped_ || impl_->stopping) return;
-    if (tls_) {
-      std::make_shared<ClientConnection<beast::ssl_stream<beast::tcp_stream>>>(impl_, shared_from_this(), cfg_, url_, adapter_,
-                                                                              net::make_strand(impl_->ioc), *tls_)
-          ->run();
-    } else {
-      std::make_shared<ClientConnection<beast::tcp_stream>>(impl_, shared_from_this(), cfg_, url_, adapter_,
-                                                           net::make_strand(impl_->ioc))
-          ->run();
+    connect_to(0, *url_);
+  }
+
+  // Starts a connection; returns how to close it (gracefully or at once). A controller's sockets
+  // share the client's strand, so that the adapter and the controller are never called concurrently.
+  std::function<void(bool)> connect_to(std::uint64_t id, const ParsedUrl& url) {
+    auto executor = controller_ ? net::any_io_executor(strand_) : net::any_io_executor(net::make_strand(impl_->ioc));
+    if (url.tls) {
+      auto c = std::make_shared<ClientConnection<beast::ssl_stream<beast::tcp_stream>>>(impl_, shared_from_this(), id, cfg_, url,
+                                                                                        adapter_, executor, *tls_);
+      c->run();
+      return closer_for(c);
     }
+    auto c = std::make_shared<ClientConnection<beast::tcp_stream>>(impl_, shared_from_this(), id, cfg_, url, adapter_, executor);
+    c->run();
+    return closer_for(c);
+  }
+  template <typename C>
+  static std::function<void(bool)> closer_for(const std::shared_ptr<C>& c) {
+    return [weak = std::weak_ptr<C>(c)](bool graceful) {
+      if (auto s = weak.lock()) net::post(s->executor(), [s, graceful] { graceful ? s->close_gracefully() : s->force_close(); });
+    };
   }
 
   ImplPtr impl_;
   ClientConfig cfg_;
-  ParsedUrl url_;
+  std::optional<ParsedUrl> url_;  // the configured URL (none when a controller runs the channel)
   net::strand<net::io_context::executor_type> strand_;
-  net::steady_timer timer_;
+  net::steady_timer timer_;  // the reconnect backoff, or the controller's wake-up
   std::optional<ssl::context> tls_;
   std::shared_ptr<EventAdapter> adapter_;
+  ChannelController* controller_ = nullptr;  // owned by adapter_
   std::mt19937_64 rng_;
   int attempt_ = 0;
   bool stopped_ = false;
   bool failing_ = false;
+  std::uint64_t next_id_ = 0;
+  std::uint64_t sockets_opened_ = 0;
+  std::map<std::uint64_t, std::function<void()>> calls_;          // REST calls in flight: cancel
+  std::map<std::uint64_t, std::function<void(bool)>> sockets_;    // the controller's sockets: close
 };
 
 template <typename NextLayer>
 void ClientConnection<NextLayer>::fail(const char* stage, beast::error_code ec) {
   if (owner_->should_log_failure())
     owner_->log()->warn("client '{}': {} failed: {}; reconnecting with backoff", cfg_.name, stage, ec.message());
-  owner_->connection_ended(false);
+  int refused = ec == websocket::error::upgrade_declined ? static_cast<int>(upgrade_answer_.result_int()) : 0;
+  owner_->connection_ended(socket_id_, false, refused);
 }
 
 template <typename NextLayer>
 void ClientConnection<NextLayer>::on_open() {
   owner_->connected();
-  owner_->log()->info("client '{}': connected to {}:{}{}", cfg_.name, url_.host, url_.port, url_.target);
+  // A channel's address is its credential (Genesys checks nothing else): only the host is logged.
+  owner_->log()->info("client '{}': connected to {}:{}{}", cfg_.name, url_.host, url_.port,
+                      owner_->runs_channel() ? "" : url_.target);
   HandshakeInfo info;
   info.target = url_.target;
+  info.opened_at_ms = wall_now_ms();
   this->opened(info);
   for (auto& message : this->adapter_->client_handshake_messages()) this->send(std::move(message));
   arm_heartbeat();
+  owner_->connection_opened(socket_id_);
 }
 
 template <typename NextLayer>
 void ClientConnection<NextLayer>::on_finished() {
   heartbeat_.cancel();
-  owner_->connection_ended(this->open_);
+  owner_->connection_ended(socket_id_, this->open_, 0);
 }
 
 }  // namespace
@@ -827,12 +972,7 @@ bool TransportService::start(const std::vector<ListenerConfig>& listeners, const
   }
   std::vector<std::shared_ptr<Client>> made;
   for (const auto& cfg : clients) {
-    auto url = parse_ws_url(cfg.url);
-    if (!url) {
-      error = "client '" + cfg.name + "': '" + cfg.url + "' is not a ws:// or wss:// URL";
-      return false;
-    }
-    auto client = std::make_shared<Client>(impl_, cfg, *url);
+    auto client = std::make_shared<Client>(impl_, cfg);
     if (!client->valid(error)) return false;
     if (!cfg.verify) impl_->log->warn("client '{}': certificate verification is OFF, as configured", cfg.name);
     made.push_back(client);

@@ -15,15 +15,18 @@
 
 namespace rightmoment {
 
+// Rejections are not counted here: every one goes to EventSink::count_rejection (the engine's
+// metrics.rejections_by_code, rightmoment_events_rejected_total).
 struct TransportStats {
   std::uint64_t connections_accepted = 0;
   std::uint64_t connections_refused = 0;  // auth, limits, bad upgrade
   std::int64_t connections_open = 0;
+  std::int64_t connections_handshaking = 0;  // accepted, not yet upgraded: they count against max_connections
+  std::uint64_t syncs_waited = 0;            // a peer had kSyncsInFlight barriers unanswered: not read meanwhile
   std::uint64_t messages_in = 0;
   std::uint64_t binary_frames_in = 0;
   std::uint64_t slow_consumers_disconnected = 0;
   std::uint64_t client_reconnects = 0;
-  std::map<std::string, std::uint64_t> rejections_by_code;
   std::map<std::string, std::uint64_t> messages_by_adapter;
   std::map<std::string, std::map<std::string, std::uint64_t>> events_by_adapter;  // adapter -> event type -> n
 };

@@ -1,5 +1,6 @@
 #pragma once
-// Signed per-agent links for the pop-up: HMAC-SHA256 over "agent_id|exp".
+// Signed links for the pop-up: HMAC-SHA256 over "agent_id|exp"; for another role (the supervisor
+// page) over "id|exp|role", which no agent link's message can equal (it ends in digits).
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -14,14 +15,15 @@ public:
     explicit AgentLinkSigner(std::string secret);
 
     // Lower-case hex HMAC-SHA256 of "agent_id|exp".
-    std::string sign(const std::string& agent_id, std::int64_t exp_unix) const;
+    std::string sign(const std::string& agent_id, std::int64_t exp_unix, const std::string& role = {}) const;
 
     // "agent=ID&exp=UNIX&sig=HEX" (agent id percent-encoded), valid for ttl from now.
-    std::string query_for(const std::string& agent_id, std::chrono::seconds ttl) const;
+    // With a role: "ROLE=ID&exp=UNIX&sig=HEX" signed for that role.
+    std::string query_for(const std::string& agent_id, std::chrono::seconds ttl, const std::string& role = {}) const;
 
     // Constant-time comparison (CRYPTO_memcmp); expiry checked against now_unix.
     LinkCheck verify(const std::string& agent_id, const std::string& exp, const std::string& sig_hex,
-                     std::int64_t now_unix) const;
+                     std::int64_t now_unix, const std::string& role = {}) const;
 
 private:
     std::string secret_;

@@ -2,6 +2,7 @@
 // own strand, keep-alive request loop, upgrade to a WebSocket with a bounded send queue.
 #include "plugin/web/http_server.hpp"
 
+#include "plugin/transport/server_full_answer.hpp"
 #include "plugin/transport/server_tls.hpp"
 
 #include <array>
@@ -448,15 +449,7 @@ void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
       if (full) ++s.refused;
     });
     if (full) {
-      // Too many connections: a short plain answer and close, never an unbounded backlog.
-      auto sock = std::make_shared<tcp::socket>(std::move(socket));
-      auto body = std::make_shared<std::string>("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-      if (!tls) {
-        net::async_write(*sock, net::buffer(*body), [sock, body](beast::error_code, std::size_t) {
-          beast::error_code e;
-          sock->shutdown(tcp::socket::shutdown_both, e);
-        });
-      }
+      answer_server_full(std::move(socket), tls ? &*tls : nullptr);
     } else if (tls) {
       std::make_shared<HttpSession<beast::ssl_stream<beast::tcp_stream>>>(shared_from_this(), remote, std::move(socket), *tls)->run();
     } else {

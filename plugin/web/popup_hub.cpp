@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plugin/core/error_reply.hpp"
+
 namespace rightmoment {
 namespace {
 
@@ -12,12 +14,6 @@ std::int64_t wall_ms() {
 }
 
 std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
-
-std::string error_message(const std::string& code, const std::string& message, const std::string& prompt_id) {
-  nlohmann::json j{{"type", "error"}, {"code", code}, {"message", message}};
-  if (!prompt_id.empty()) j["prompt_id"] = prompt_id;
-  return dump(j);
-}
 
 }  // namespace
 
@@ -35,17 +31,18 @@ void PopupHub::broadcast(const Agent& agent, const std::string& message) const {
   for (const auto& [id, peer] : agent.pages) peer->send(message);
 }
 
-void PopupHub::on_prompt(std::string_view prompt_json, const std::string& interaction_id, const std::string& agent_id) {
+void PopupHub::on_prompt(std::string_view prompt_json, const std::string& interaction_id, const std::string& agent_id,
+                         const std::string& owner, std::int64_t snoozed_until_ms) {
   if (agent_id.empty()) return;
   nlohmann::json parsed = nlohmann::json::parse(prompt_json, nullptr, false);
   if (!parsed.is_object() || !parsed.contains("prompt_id") || !parsed["prompt_id"].is_string()) return;
-  Card card{parsed["prompt_id"].get<std::string>(), interaction_id, std::string(prompt_json), 0};
+  Card card{parsed["prompt_id"].get<std::string>(), interaction_id, std::string(prompt_json), snoozed_until_ms, owner};
 
   std::lock_guard lock(mutex_);
   auto found = agents_.find(agent_id);
   if (found == agents_.end()) {
-    if (agents_.size() >= options_.max_agents) {
-      ++stats_.cards_evicted;  // an agent flood: no page could show them all anyway
+    if (agents_.size() >= options_.max_agents || stats_.cards_active >= static_cast<std::int64_t>(options_.max_cards)) {
+      ++stats_.cards_refused;  // an agent flood: no page could show them all anyway
       return;
     }
     found = agents_.emplace(agent_id, Agent{}).first;
@@ -53,8 +50,18 @@ void PopupHub::on_prompt(std::string_view prompt_json, const std::string& intera
   Agent& agent = found->second;
   auto same = std::find_if(agent.cards.begin(), agent.cards.end(), [&](const Card& c) { return c.prompt_id == card.prompt_id; });
   if (same != agent.cards.end()) {
+    // A catch-up of a card this host has already: nothing new to show. A new owner is news: a call
+    // whose host died and that goes on elsewhere raises the same ids there, and answers go there now.
+    if (same->json == card.json && same->snoozed_until_ms == card.snoozed_until_ms && same->owner == card.owner) return;
     *same = card;  // a handover of a card the agent already has: the newest copy wins
   } else {
+    if (agent.cards.size() < options_.max_cards_per_agent &&
+        stats_.cards_active >= static_cast<std::int64_t>(options_.max_cards)) {
+      ++stats_.cards_refused;
+      forget_if_idle(agent_id);
+      stats_.agents_with_cards = static_cast<std::int64_t>(agents_.size());
+      return;
+    }
     if (agent.cards.size() >= options_.max_cards_per_agent) {
       agent.cards.erase(agent.cards.begin());
       ++stats_.cards_evicted;
@@ -89,6 +96,7 @@ std::optional<WebSocketHandlers> PopupHub::attach(const std::string& agent_id, s
     std::lock_guard lock(mutex_);
     Agent& agent = agents_[agent_id];
     if (agent.pages.size() >= options_.max_pages_per_agent) {
+      ++stats_.pages_refused;
       forget_if_idle(agent_id);
       return std::nullopt;
     }
@@ -104,6 +112,8 @@ std::optional<WebSocketHandlers> PopupHub::attach(const std::string& agent_id, s
     ++stats_.pages_open;
     stats_.agents_with_cards = static_cast<std::int64_t>(agents_.size());
   }
+  // Cards raised on other hosts, and answers given there, arrive as live updates after the snapshot.
+  if (peers_.attached) peers_.attached(agent_id);
   WebSocketHandlers handlers;
   handlers.on_message = [this, agent_id, page_id](std::string_view text) { on_page_message(agent_id, page_id, text); };
   handlers.on_closed = [this, agent_id, page_id] { detach(agent_id, page_id); };
@@ -138,7 +148,7 @@ void PopupHub::on_page_message(const std::string& agent_id, std::uint64_t page_i
       std::lock_guard lock(mutex_);
       ++stats_.feedback_refused;
     }
-    reply(error_message(code, why, prompt_id));
+    reply(error_reply(code, why, prompt_id));
   };
   if (!msg.is_object()) return refuse("bad_json", "expected a JSON object");
   auto type = msg.value("type", std::string());
@@ -151,41 +161,75 @@ void PopupHub::on_page_message(const std::string& agent_id, std::uint64_t page_i
   if (action != "accepted" && action != "dismissed" && action != "snoozed")
     return refuse("bad_feedback", "action must be accepted, dismissed or snoozed", prompt_id);
 
+  std::string owner;
   {
     std::lock_guard lock(mutex_);
     auto a = agents_.find(agent_id);
-    bool mine = a != agents_.end() && std::any_of(a->second.cards.begin(), a->second.cards.end(),
-                                                   [&](const Card& c) { return c.prompt_id == prompt_id; });
-    if (!mine) {
+    const Card* card = nullptr;
+    if (a != agents_.end())
+      for (const auto& c : a->second.cards)
+        if (c.prompt_id == prompt_id) card = &c;
+    if (!card) {
       ++stats_.feedback_refused;
       if (a != agents_.end())
         if (auto p = a->second.pages.find(page_id); p != a->second.pages.end())
-          p->second->send(error_message("unknown_prompt", "no active card with this prompt_id for this agent", prompt_id));
+          p->second->send(error_reply("unknown_prompt", "no active card with this prompt_id for this agent", prompt_id));
       return;
     }
+    owner = card->owner;
   }
   // The agent is who the signed link says, whatever the page claims; the time is the plugin's event
-  // clock (no "ts"), so that replays and live calls record answers on the same time line.
+  // clock (no "ts"), so that replays and live calls record answers on the same time line. An answer
+  // to a card another host owns goes to that host's engine, which knows the prompt.
   nlohmann::json feedback{{"type", "prompt.feedback"}, {"prompt_id", prompt_id}, {"action", action}, {"agent_id", agent_id}};
-  if (auto error = feedback_(dump(feedback))) return refuse("not_recorded", *error, prompt_id);
+  if (owner.empty()) {
+    if (auto error = feedback_(dump(feedback))) return refuse("not_recorded", *error, prompt_id);
+  } else if (!peers_.send_answer || !peers_.send_answer(owner, dump(feedback))) {
+    return refuse("not_recorded", "the host that owns this call cannot be reached right now", prompt_id);
+  }
 
-  std::lock_guard lock(mutex_);
-  ++stats_.feedback_accepted;
-  auto a = agents_.find(agent_id);
-  if (a == agents_.end()) return;
-  Agent& agent = a->second;
+  std::int64_t snoozed_until = action == "snoozed" ? wall_ms() + options_.snooze.count() * 1000 : 0;
+  {
+    std::lock_guard lock(mutex_);
+    ++stats_.feedback_accepted;
+    auto a = agents_.find(agent_id);
+    if (a == agents_.end()) return;
+    apply_answer(a->second, prompt_id, action, snoozed_until);
+  }
+  if (peers_.answered) peers_.answered(agent_id, prompt_id, action, snoozed_until);
+}
+
+void PopupHub::apply_answer(Agent& agent, const std::string& prompt_id, const std::string& action, std::int64_t snoozed_until_ms) {
   auto card = std::find_if(agent.cards.begin(), agent.cards.end(), [&](const Card& c) { return c.prompt_id == prompt_id; });
   if (card == agent.cards.end()) return;  // the call ended meanwhile
   nlohmann::json update{{"type", "card.updated"}, {"prompt_id", prompt_id}, {"action", action}};
   if (action == "snoozed") {
-    card->snoozed_until_ms = wall_ms() + options_.snooze.count() * 1000;
-    update["snoozed_until_ms"] = card->snoozed_until_ms;
+    card->snoozed_until_ms = snoozed_until_ms;
+    update["snoozed_until_ms"] = snoozed_until_ms;
   } else {
     agent.cards.erase(card);
     --stats_.cards_active;
   }
-  // Every page of this agent (a second monitor, a reopened tab) shows the same answer.
+  // Every page of this agent (a second monitor, a reopened tab, another host's page) shows the same answer.
   broadcast(agent, dump(update));
+}
+
+void PopupHub::on_remote_update(const std::string& agent_id, const std::string& prompt_id, const std::string& action,
+                                std::int64_t snoozed_until_ms) {
+  if (action != "accepted" && action != "dismissed" && action != "snoozed") return;
+  std::lock_guard lock(mutex_);
+  auto a = agents_.find(agent_id);
+  if (a == agents_.end()) return;
+  apply_answer(a->second, prompt_id, action, snoozed_until_ms);
+  forget_if_idle(agent_id);
+}
+
+std::vector<std::string> PopupHub::agents_with_pages() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> out;
+  for (const auto& [id, agent] : agents_)
+    if (!agent.pages.empty()) out.push_back(id);
+  return out;
 }
 
 PopupHubStats PopupHub::stats() const {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "plugin/core/error_reply.hpp"
+
 namespace rightmoment {
 namespace {
 
@@ -51,13 +53,13 @@ PopupRoutes::PopupRoutes(PopupConfig config, std::shared_ptr<const AgentLinkSign
                          std::shared_ptr<spdlog::logger> log)
     : config_(std::move(config)), signer_(std::move(signer)), hub_(std::move(hub)), log_(std::move(log)) {}
 
-std::optional<std::string> PopupRoutes::check_link(const HttpRequest& request, std::string& why) const {
+std::optional<std::string> PopupRoutes::check_link(const HttpRequest& request, std::string& why, const std::string& role) const {
   auto get = [&](const char* k) {
     auto it = request.query.find(k);
     return it == request.query.end() ? std::string() : it->second;
   };
-  std::string agent = get("agent");
-  switch (signer_->verify(agent, get("exp"), get("sig"), now_unix())) {
+  std::string agent = get(role.empty() ? "agent" : role.c_str());
+  switch (signer_->verify(agent, get("exp"), get("sig"), now_unix(), role)) {
     case LinkCheck::ok:
       return agent;
     case LinkCheck::expired:
@@ -105,6 +107,18 @@ HttpResponse PopupRoutes::handle(const HttpRequest& request) {
     secure_headers(res, config_);
     return res;
   }
+  if (request.path == "/supervisor" && supervisors_) {
+    std::string why;
+    if (!check_link(request, why, "supervisor")) {
+      log_->info("supervisor page: refused a page request from {}: {}", request.remote, why);
+      return refused_page(403, why, config_);
+    }
+    HttpResponse res;
+    res.content_type = "text/html; charset=utf-8";
+    res.body = std::string(popup_asset("supervisor.html"));
+    secure_headers(res, config_);
+    return res;
+  }
   static constexpr std::string_view kAssets = "/assets/";
   if (request.path.rfind(kAssets, 0) == 0) {
     std::string name = request.path.substr(kAssets.size());
@@ -128,6 +142,24 @@ HttpResponse PopupRoutes::handle(const HttpRequest& request) {
 
 WebSocketDecision PopupRoutes::upgrade(const HttpRequest& request) {
   WebSocketDecision d;
+  if (request.path == "/supervisor/ws" && supervisors_) {
+    std::string why;
+    auto supervisor = check_link(request, why, "supervisor");
+    if (!supervisor || !origin_allowed(request)) {
+      if (why.empty()) why = "this origin may not open the supervisor page's WebSocket";
+      log_->info("supervisor page: refused a WebSocket from {}: {}", request.remote, why);
+      d.refusal = HttpResponse::text(403, why + "\n");
+      return d;
+    }
+    d.on_open = [hub = supervisors_, id = *supervisor](std::shared_ptr<WebSocketPeer> peer) {
+      auto handlers = hub->attach(id, peer);
+      if (handlers) return *handlers;
+      peer->send(R"({"type":"error","code":"too_many_pages","message":"too many supervisor pages are open"})");
+      peer->close();
+      return WebSocketHandlers{};
+    };
+    return d;
+  }
   if (request.path != "/agent/ws") {
     d.refusal = HttpResponse::text(404, "no WebSocket endpoint at this path\n");
     return d;
@@ -149,7 +181,7 @@ WebSocketDecision PopupRoutes::upgrade(const HttpRequest& request) {
     auto handlers = hub->attach(agent_id, peer);
     if (!handlers) {
       log->warn("pop-up: agent {} has too many pages open; closing the newest", agent_id);
-      peer->send(R"({"type":"error","code":"too_many_pages","message":"too many pages are open for this agent"})");
+      peer->send(error_reply("too_many_pages", "too many pages are open for this agent"));
       peer->close();
       return WebSocketHandlers{};
     }

@@ -8,6 +8,7 @@
 
 #include "plugin/web/http_server.hpp"
 #include "plugin/web/popup_hub.hpp"
+#include "plugin/web/supervisor_hub.hpp"
 
 namespace rightmoment {
 
@@ -20,6 +21,8 @@ struct PopupConfig {
   std::vector<std::string> allowed_origins;  // further origins whose pages may open the WebSocket
   std::vector<std::string> frame_ancestors;  // who may embed the page in a frame (CSP); empty: 'self'
   PopupHubOptions hub;
+  bool supervisor_enabled = false;  // "popup": {"supervisor": {...}} serves /supervisor (docs/supervisor.md)
+  SupervisorOptions supervisor;
 };
 
 struct AdminConfig {

@@ -44,6 +44,16 @@ class FakeStore : public HistoryStore {
     std::lock_guard lock(mutex_);
     return outcomes_;
   }
+  RecordedInteraction read_recorded_interaction(std::string_view interaction_id) override {
+    maybe_fail_or_wait();
+    std::lock_guard lock(mutex_);
+    RecordedInteraction out;
+    for (const auto& r : outcomes_) {
+      if (auto* p = std::get_if<PromptOutcome>(&r); p && p->interaction_id == interaction_id) out.prompts.push_back(*p);
+      if (auto* i = std::get_if<InteractionOutcome>(&r); i && i->interaction_id == interaction_id) out.ended = true;
+    }
+    return out;
+  }
   bool ping() override { return !down; }
 
   void add_customer(const std::string& id, const std::string& name, IdentityKind kind, const std::string& value) {

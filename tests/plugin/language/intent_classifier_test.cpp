@@ -17,41 +17,47 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A small model trained here: a few hundred invented lines, three labels.
+// A small model trained here: a few hundred invented lines, three labels; softmax, or one-vs-all (a
+// sigmoid per label, as `rightmoment-language train` trains).
+std::string train_tiny_model(fasttext::loss_name loss) {
+  std::string dir = ::testing::TempDir() + (loss == fasttext::loss_name::ova ? "/tiny_model_ova" : "/tiny_model");
+  fs::create_directories(dir);
+  std::ofstream f(dir + "/train.txt");
+  const char* angry[] = {"this is a joke", "i am fuming", "nobody ever calls back", "what a shambles", "i am fed up"};
+  const char* leave[] = {"i want to cancel", "i am switching provider", "close my account", "i am off to a rival"};
+  const char* plain[] = {"what is my balance", "thanks that is great", "can you spell that", "the parcel came today"};
+  for (int i = 0; i < 40; ++i) {
+    for (auto* a : angry) f << "__label__frustration " << a << " again\n";
+    for (auto* l : leave) f << "__label__churn_intent " << l << " today\n";
+    for (auto* p : plain) f << "__label__none " << p << " please\n";
+  }
+  f.close();
+  fasttext::Args a;
+  a.input = dir + "/train.txt";
+  a.model = fasttext::model_name::sup;
+  a.loss = loss;
+  a.dim = 8;
+  a.epoch = 5;
+  a.lr = 0.5;
+  a.wordNgrams = 2;
+  a.minn = 3;
+  a.maxn = 5;
+  a.bucket = 2000;
+  a.minCount = 1;
+  a.thread = 1;
+  a.seed = 1;
+  a.verbose = 0;
+  fasttext::FastText ft;
+  ft.train(a);
+  ft.saveModel(dir + "/customer.bin");
+  return dir + "/customer.bin";
+}
 const std::string& tiny_model() {
-  static const std::string path = [] {
-    std::string dir = ::testing::TempDir() + "/tiny_model";
-    fs::create_directories(dir);
-    std::ofstream f(dir + "/train.txt");
-    const char* angry[] = {"this is a joke", "i am fuming", "nobody ever calls back", "what a shambles", "i am fed up"};
-    const char* leave[] = {"i want to cancel", "i am switching provider", "close my account", "i am off to a rival"};
-    const char* plain[] = {"what is my balance", "thanks that is great", "can you spell that", "the parcel came today"};
-    for (int i = 0; i < 40; ++i) {
-      for (auto* a : angry) f << "__label__frustration " << a << " again\n";
-      for (auto* l : leave) f << "__label__churn_intent " << l << " today\n";
-      for (auto* p : plain) f << "__label__none " << p << " please\n";
-    }
-    f.close();
-    fasttext::Args a;
-    a.input = dir + "/train.txt";
-    a.model = fasttext::model_name::sup;
-    a.loss = fasttext::loss_name::softmax;
-    a.dim = 8;
-    a.epoch = 5;
-    a.lr = 0.5;
-    a.wordNgrams = 2;
-    a.minn = 3;
-    a.maxn = 5;
-    a.bucket = 2000;
-    a.minCount = 1;
-    a.thread = 1;
-    a.seed = 1;
-    a.verbose = 0;
-    fasttext::FastText ft;
-    ft.train(a);
-    ft.saveModel(dir + "/customer.bin");
-    return dir + "/customer.bin";
-  }();
+  static const std::string path = train_tiny_model(fasttext::loss_name::softmax);
+  return path;
+}
+const std::string& tiny_ova_model() {
+  static const std::string path = train_tiny_model(fasttext::loss_name::ova);
   return path;
 }
 
@@ -62,9 +68,9 @@ std::vector<std::string> words_of(const std::string& s) {
   return out;
 }
 
-std::map<std::string, float> fasttext_says(const std::string& line) {
+std::map<std::string, float> fasttext_says(const std::string& model, const std::string& line) {
   fasttext::FastText ft;
-  ft.loadModel(tiny_model());
+  ft.loadModel(model);
   std::vector<std::pair<fasttext::real, std::string>> predictions;
   std::istringstream in(line + "\n");
   ft.predictLine(in, predictions, -1, 0.0);
@@ -73,9 +79,9 @@ std::map<std::string, float> fasttext_says(const std::string& line) {
   return out;
 }
 
-TEST(IntentClassifier, ScoresALineAndEverySpanOfItAsFastTextDoes) {
+void expect_every_span_as_fasttext_says(const std::string& model, float tolerance) {
   Diagnostics diags;
-  auto c = IntentClassifier::load(tiny_model(), diags);
+  auto c = IntentClassifier::load(model, diags);
   ASSERT_TRUE(c) << join_diagnostics(diags);
   ASSERT_EQ(c->labels().size(), 3u);
   auto words = words_of("honestly i am fuming and i want to cancel unseenword today");
@@ -86,12 +92,20 @@ TEST(IntentClassifier, ScoresALineAndEverySpanOfItAsFastTextDoes) {
     for (std::size_t e = b + 1; e <= words.size(); ++e) {
       std::string span;
       for (std::size_t k = b; k < e; ++k) span += (k > b ? " " : "") + words[k];
-      auto theirs = fasttext_says(span);
+      auto theirs = fasttext_says(model, span);
       c->probabilities(reading, b, e, p);
       for (std::size_t l = 0; l < p.size(); ++l)
-        EXPECT_NEAR(p[l], theirs[c->labels()[l]], 1e-4) << "'" << span << "', " << c->labels()[l];
+        EXPECT_NEAR(p[l], theirs[c->labels()[l]], tolerance) << "'" << span << "', " << c->labels()[l];
     }
   }
+}
+
+TEST(IntentClassifier, ScoresALineAndEverySpanOfItAsFastTextDoes) { expect_every_span_as_fasttext_says(tiny_model(), 1e-4f); }
+
+// fastText's predictions read its sigmoid from a table (512 steps over [-8, 8], 0 and 1 beyond); the
+// classifier computes it, so that scores above 0.9997 still rank.
+TEST(IntentClassifier, ScoresEachLabelOnItsOwnInAOneVsAllModelAsFastTextDoes) {
+  expect_every_span_as_fasttext_says(tiny_ova_model(), 0.01f);
 }
 
 TEST(IntentClassifier, AFileThatIsNoModelIsRefused) {

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "plugin/rules/rule_set.hpp"
 
@@ -26,6 +27,21 @@ std::shared_ptr<const RuleSet> catalogue() {
   auto set = compile_rule_files({RIGHTMOMENT_SOURCE_DIR "/config/rules/default.rules.jsonc"}, analyzer(), d);
   EXPECT_TRUE(set) << join_diagnostics(d);
   return set;
+}
+
+std::string write_rules(const std::string& name, const std::string& text) {
+  std::string path = ::testing::TempDir() + "/" + name + ".rules.jsonc";
+  std::ofstream(path) << text;
+  return path;
+}
+
+CanonicalEvent customer_says(const std::string& event_id, const std::string& text) {
+  CanonicalEvent ev;
+  ev.event_id = event_id;
+  ev.type = EventType::Utterance;
+  ev.ts = kNow;
+  ev.text = text;
+  return ev;
 }
 
 struct World {
@@ -201,12 +217,8 @@ TEST(LiveRules, FireOnceEvenAcrossAPartialAndItsFinal) {
   auto set = catalogue();
   World w;
   RuleLedger ledger;
-  CanonicalEvent partial;
-  partial.event_id = "e4";
-  partial.type = EventType::Utterance;
-  partial.ts = kNow;
+  CanonicalEvent partial = customer_says("e4", "We just had our first baby");
   partial.final = false;
-  partial.text = "We just had our first baby";
   auto s1 = analyzer().analyze(partial.text, Speaker::Customer);
   EvaluationContext c1{&w.facts, &partial, &s1};
   auto first = set->evaluate_event(c1, ledger);
@@ -226,16 +238,37 @@ TEST(LiveRules, PlatformSentimentAloneFiresFrustrationAtMinusHalf) {
   World w;
   for (double s : {-0.3, -0.72}) {
     RuleLedger ledger;
-    CanonicalEvent ev;
-    ev.event_id = "e8";
-    ev.type = EventType::Utterance;
-    ev.ts = kNow;
-    ev.text = "Okay. Fine.";
+    CanonicalEvent ev = customer_says("e8", "Okay. Fine.");
     ev.sentiment = s;
     auto signals = analyzer().analyze(ev.text, Speaker::Customer);
     EvaluationContext ctx{&w.facts, &ev, &signals};
     EXPECT_EQ(set->evaluate_event(ctx, ledger).size(), s <= -0.5 ? 1u : 0u) << s;
   }
+}
+
+// Found on fresh calls (issue 13): an angry threat to go public raised two prompts for one moment.
+// The threat's prompt already asks for grace and a fix; frustration waits for its own moment.
+TEST(LiveRules, AnAngryThreatToGoPublicRaisesTheThreatPromptNotFrustrationToo) {
+  auto set = catalogue();
+  World w;
+  RuleLedger ledger;
+  CanonicalEvent threat = customer_says("e6", "Sort it today or every one of my followers hears about this.");
+  threat.sentiment = -0.8;
+  UtteranceSignals both;
+  both.intents.push_back({"frustration", "", "sort it today"});
+  both.intents.push_back({"public_feedback_threat", "", "every one of my followers hears about this"});
+  EvaluationContext c1{&w.facts, &threat, &both};
+  std::vector<std::string> ids;
+  for (const auto& f : set->evaluate_event(c1, ledger)) ids.push_back(f.rule_id);
+  EXPECT_EQ(ids, std::vector<std::string>{"public-feedback-threat"});
+
+  CanonicalEvent later = customer_says("e9", "This is the third time I have explained it.");
+  UtteranceSignals angry;
+  angry.intents.push_back({"frustration", "", "the third time"});
+  EvaluationContext c2{&w.facts, &later, &angry};
+  auto second = set->evaluate_event(c2, ledger);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].rule_id, "frustration");
 }
 
 TEST(LiveRules, LongHoldFiresOncePerHoldAtMostThreeTimes) {
@@ -277,18 +310,73 @@ TEST(RuleFiles, ErrorsNameTheFileTheLineAndTheRule) {
   EXPECT_NE(d[2].message.find("ratting"), std::string::npos);
 }
 
-TEST(RuleFiles, AnExpressionErrorAtRunTimeFailsTheRuleClosed) {
-  std::string path = ::testing::TempDir() + "/runtime.rules.jsonc";
-  std::ofstream(path) << R"({"rules": [{"id": "x", "when": "customer.name - 1 > 0"}, {"id": "y", "when": "true"}]})";
+TEST(RuleFiles, AnExpressionErrorAtRunTimeFailsTheRuleClosedAndIsCountedForItsRule) {
+  // Only evaluation can see these: a division by a count that is 0, and a birthday that is not a date.
+  std::string path = write_rules("runtime", R"({"rules": [
+    {"id": "divides", "when": "10 / interaction.hold_count > 1"},
+    {"id": "fine", "when": "true"},
+    {"id": "bad-date", "when": "true", "title": "In {{days_to_anniversary(customer.birthday)}} days"}]})");
   Diagnostics d;
-  auto set = compile_rule_files({path}, analyzer(), d);
+  std::map<std::string, int> errors;
+  auto set = compile_rule_files({path}, analyzer(), d, [&](const std::string& rule) { ++errors[rule]; });
   ASSERT_TRUE(set) << join_diagnostics(d);
   World w;
+  w.h.customer.birthday = "someday";
   RuleLedger ledger;
   EvaluationContext ctx{&w.facts, &w.join, nullptr};
   auto fired = set->evaluate_history(ctx, ledger);
   ASSERT_EQ(fired.size(), 1u);
-  EXPECT_EQ(fired[0].rule_id, "y");
+  EXPECT_EQ(fired[0].rule_id, "fine");
+  EXPECT_EQ(errors, (std::map<std::string, int>{{"bad-date", 1}, {"divides", 1}}));
+  // Nothing of a failed rule is recorded: it is tried again, and fails again, on the next evaluation.
+  EXPECT_TRUE(set->evaluate_history(ctx, ledger).empty());
+  EXPECT_EQ(errors["divides"], 2);
+}
+
+TEST(RuleFiles, ArityAndArgumentKindsAreCheckedAtLoadWithFileLineAndRule) {
+  std::string path = write_rules("arity", "{\n  \"rules\": [\n    {\n      \"id\": \"frustration\",\n"
+                                          "      \"stage\": \"event\",\n      \"on\": [\"utterance\"],\n"
+                                          "      \"when\": \"age_days(event.ts, 2) > 1\"\n    },\n"
+                                          "    {\n      \"id\": \"kinds\",\n      \"title\": \"{{date('today')}}\",\n"
+                                          "      \"when\": \"true\"\n    }\n  ]\n}\n");
+  Diagnostics d;
+  EXPECT_FALSE(compile_rule_files({path}, analyzer(), d));
+  ASSERT_EQ(d.size(), 2u) << join_diagnostics(d);
+  EXPECT_EQ(d[0].to_string(), path + ":7: /rules/0/when: rule frustration: column 1: age_days() takes 1 argument, got 2");
+  EXPECT_EQ(d[1].to_string(), path + ":11: /rules/1/title: rule kinds: in {{date('today')}}: column 1: date() takes a time, not text");
+}
+
+TEST(RuleFiles, AreReadLikeEveryConfigFileUnknownKeysRefused) {
+  std::string path = write_rules("keys", "{\n  \"rules\": [\n    {\n      \"id\": \"a\",\n      \"whne\": \"true\",\n"
+                                         "      \"when\": \"true\",\n      \"partials\": \"yes\"\n    },\n"
+                                         "    {\n      \"id\": \"b\",\n      \"on\": [\"utterance\"],\n      \"when\": \"now\"\n    },\n"
+                                         "    {\n      \"id\": \"c\",\n      \"stage\": \"timer\",\n      \"when\": \"true\",\n"
+                                         "      \"timer\": {\"armed_by\": \"hold.started\", \"after_seconds\": 60, \"every\": 2}\n    }\n"
+                                         "  ],\n  \"version\": 2\n}\n");
+  Diagnostics d;
+  EXPECT_FALSE(compile_rule_files({path}, analyzer(), d));
+  std::vector<std::string> got;
+  for (const auto& x : d) got.push_back(std::to_string(x.line) + " " + x.key + " " + x.message.substr(0, x.message.find(" (")));
+  EXPECT_EQ(got, (std::vector<std::string>{
+                     "21 /version unknown option",
+                     "5 /rules/0/whne rule a: unknown option",
+                     "7 /rules/0/partials rule a: must be true or false, not a string",
+                     "11 /rules/1/on rule b: applies to event rules only",
+                     "12 /rules/1/when rule b: must give true or false, not a number",
+                     "18 /rules/2/timer/every rule c: unknown option",
+                 }))
+      << join_diagnostics(d);
+}
+
+TEST(RuleFiles, ALedgerKeepsItsCountsWhenUsedWithAnotherCompileOfTheSameRules) {
+  World w;
+  auto first = catalogue(), second = catalogue();
+  RuleLedger ledger;
+  CanonicalEvent ev = customer_says("e9", "I'm seriously looking at other broadband companies at this point.");
+  auto signals = analyzer().analyze(ev.text, Speaker::Customer);
+  EvaluationContext ctx{&w.facts, &ev, &signals};
+  ASSERT_EQ(first->evaluate_event(ctx, ledger).size(), 1u);
+  EXPECT_TRUE(second->evaluate_event(ctx, ledger).empty());  // churn-intent fired already, by id
 }
 
 }  // namespace

@@ -180,6 +180,25 @@ TEST(Transport, ListenersRefuseConnectionsOverTheirLimit) {
   first.send(kEvent);
   ASSERT_TRUE(sink.wait_for(1));
   EXPECT_THROW(Client second(t.bound()[0].url), beast::system_error);
+
+  // Found by issue 15: the listener closed the socket where the web server answered 503, and the
+  // configuration promises a 503. The upgrade is declined with it, and Retry-After says when to retry.
+  auto [host, port] = host_port(t.bound()[0].url);
+  net::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  stream.connect(tcp::resolver(ioc).resolve(host, port));
+  beast::http::request<beast::http::empty_body> upgrade{beast::http::verb::get, "/events", 11};
+  upgrade.set(beast::http::field::host, host + ":" + port);
+  upgrade.set(beast::http::field::upgrade, "websocket");
+  upgrade.set(beast::http::field::connection, "upgrade");
+  upgrade.set(beast::http::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");
+  upgrade.set(beast::http::field::sec_websocket_version, "13");
+  beast::http::write(stream, upgrade);
+  beast::flat_buffer buffer;
+  beast::http::response<beast::http::string_body> res;
+  beast::http::read(stream, buffer, res);
+  EXPECT_EQ(res.result_int(), 503u);
+  EXPECT_EQ(res[beast::http::field::retry_after], "5");
   t.stop();
 }
 

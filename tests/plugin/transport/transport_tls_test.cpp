@@ -11,17 +11,15 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <condition_variable>
 #include <cstdlib>
-#include <filesystem>
 #include <mutex>
 #include <thread>
-
-#include <unistd.h>
 
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
 #include "plugin/transport/transport_service.hpp"
 #include "tests/support/recording_event_sink.hpp"
+#include "tests/support/test_certificates.hpp"
 
 namespace rightmoment {
 namespace {
@@ -39,31 +37,7 @@ std::shared_ptr<spdlog::logger> quiet() {
   return std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());
 }
 
-// A CA, a server certificate it signed for 127.0.0.1, and an unrelated self-signed one.
-struct Certificates {
-  std::string dir;
-  bool ok = false;
-  Certificates() {
-    // One folder per test process: ctest runs these tests in parallel processes, and one must not
-    // regenerate the certificates another is using.
-    dir = (std::filesystem::path(::testing::TempDir()) / ("rm_tls_" + std::to_string(::getpid()))).string();
-    std::filesystem::create_directories(dir);
-    std::string d = dir;
-    std::string script =
-        "cd " + d + " && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 3650 -subj '/CN=RightMoment Test CA' &&"
-        " openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj '/CN=127.0.0.1' &&"
-        " printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > ext.cnf &&"
-        " openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 3650 -extfile ext.cnf &&"
-        " openssl req -x509 -newkey rsa:2048 -nodes -keyout self.key -out self.pem -days 3650 -subj '/CN=127.0.0.1'"
-        " -addext 'subjectAltName=IP:127.0.0.1'";
-    ok = std::system(("(" + script + ") > " + d + "/openssl.log 2>&1").c_str()) == 0;
-  }
-};
-
-const Certificates& certs() {
-  static Certificates c;
-  return c;
-}
+const testing::TestCertificates& certs() { return testing::test_certificates(); }
 
 const char* kEvent =
     R"({"event_id":"e1","type":"interaction.started","interaction_id":"c-1","ts":"2026-11-22T10:00:00Z","channel":"voice","direction":"inbound"})";
@@ -109,6 +83,54 @@ TEST(TransportTls, AWssListenerTakesEventsOverTls12OrLater) {
   beast::error_code ec;
   legacy.handshake(ssl::stream_base::client, ec);
   EXPECT_TRUE(ec);
+  t.stop();
+}
+
+// A full wss listener answers like a full ws one (issue 15): the TLS handshake, then a 503 the
+// client can read, not a socket closed in its face.
+TEST(TransportTls, AFullWssListenerAnswers503AfterTheHandshake) {
+  ASSERT_TRUE(certs().ok);
+  Sink sink;
+  TransportService t(sink, quiet(), 1);
+  ListenerConfig l;
+  l.name = "secure";
+  l.adapter = "generic";
+  l.tls = TlsFiles{certs().dir + "/server.pem", certs().dir + "/server.key"};
+  l.auth.mode = AuthMode::None;
+  l.max_connections = 1;
+  std::string error;
+  ASSERT_TRUE(t.start({l}, {}, error)) << error;
+  std::string url = t.bound()[0].url;
+  std::string port = url.substr(16, url.find('/', 16) - 16);
+  net::io_context ioc;
+  ssl::context ctx(ssl::context::tls_client);
+  ctx.load_verify_file(certs().dir + "/ca.pem");
+  ctx.set_verify_mode(ssl::verify_peer);
+  tcp::resolver resolver(ioc);
+  auto connect = [&](websocket::stream<beast::ssl_stream<tcp::socket>>& ws) {
+    net::connect(beast::get_lowest_layer(ws), resolver.resolve("127.0.0.1", port));
+    ws.next_layer().handshake(ssl::stream_base::client);
+  };
+  websocket::stream<beast::ssl_stream<tcp::socket>> first(ioc, ctx);
+  connect(first);
+  first.handshake("127.0.0.1:" + port, "/events");
+  first.text(true);
+  first.write(net::buffer(std::string(kEvent)));
+  ASSERT_TRUE(sink.wait_for(1));
+
+  websocket::stream<beast::ssl_stream<tcp::socket>> second(ioc, ctx);
+  connect(second);
+  beast::http::request<beast::http::empty_body> upgrade{beast::http::verb::get, "/events", 11};
+  upgrade.set(beast::http::field::host, "127.0.0.1:" + port);
+  upgrade.set(beast::http::field::upgrade, "websocket");
+  upgrade.set(beast::http::field::connection, "upgrade");
+  upgrade.set(beast::http::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");
+  upgrade.set(beast::http::field::sec_websocket_version, "13");
+  beast::http::write(second.next_layer(), upgrade);
+  beast::flat_buffer buffer;
+  beast::http::response<beast::http::string_body> res;
+  beast::http::read(second.next_layer(), buffer, res);
+  EXPECT_EQ(res.result_int(), 503u);
   t.stop();
 }
 

@@ -132,4 +132,22 @@ TEST(PopupHub, CardsAndPagesAreBounded) {
   hb->on_closed();
   EXPECT_TRUE(h.hub.attach("ruth", c));
   EXPECT_EQ(h.hub.stats().pages_open, 2);
+  EXPECT_EQ(h.hub.stats().pages_refused, 1u);
+}
+
+TEST(PopupHub, CardsInAllAndAgentsAreBoundedToo) {
+  PopupHubOptions o;
+  o.max_cards = 4;
+  o.max_agents = 3;
+  Hub h(o);
+  for (const char* agent : {"a1", "a2", "a3", "a4"}) h.hub.on_prompt(prompt(std::string("p-") + agent, "c1", agent), "c1", agent);
+  EXPECT_EQ(h.hub.stats().agents_with_cards, 3);  // a4 is one agent too many
+  h.hub.on_prompt(prompt("p-a1-2", "c1", "a1"), "c1", "a1");
+  h.hub.on_prompt(prompt("p-a1-3", "c1", "a1"), "c1", "a1");  // five cards in all: refused
+  EXPECT_EQ(h.hub.stats().cards_active, 4);
+  EXPECT_EQ(h.hub.stats().cards_refused, 2u);
+  EXPECT_EQ(h.hub.active_prompt_ids("a1"), (std::vector<std::string>{"p-a1", "p-a1-2"}));
+  h.hub.on_interaction_ended("c1");  // room again
+  h.hub.on_prompt(prompt("p-a4", "c2", "a4"), "c2", "a4");
+  EXPECT_EQ(h.hub.active_prompt_ids("a4"), (std::vector<std::string>{"p-a4"}));
 }
