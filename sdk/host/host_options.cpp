@@ -13,6 +13,7 @@ const char* host_usage() {
          "options:\n"
          "  --plugin PATH   the plugin library to load (default: librightmoment.so beside this program)\n"
          "  --agent-link AGENT   print 'popup AGENT URL' on stderr: a signed link to that agent's pop-up page\n"
+         "  --supervisor-link ID print 'supervisor ID URL' on stderr: a signed link to the supervisor page\n"
          "                       (the configuration needs a \"popup\" section); may be repeated\n"
          "  --replay-delay S     wait S seconds before replaying (time to open the pop-up)\n"
          "  --linger S           after a replay, keep serving S seconds (or until SIGINT/SIGTERM)\n";
@@ -61,6 +62,10 @@ std::optional<HostOptions> parse_host_options(int argc, char** argv, std::string
       auto v = value("--agent-link");
       if (!v) return std::nullopt;
       o.agent_links.push_back(*v);
+    } else if (a == "--supervisor-link") {
+      auto v = value("--supervisor-link");
+      if (!v) return std::nullopt;
+      o.supervisor_links.push_back(*v);
     } else if (a == "--replay-delay" || a == "--linger") {
       std::string name(a);
       auto v = value(name.c_str());

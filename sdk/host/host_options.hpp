@@ -15,6 +15,7 @@ struct HostOptions {
   std::string plugin_path;  // default: librightmoment.so beside the host's build
   bool help = false;
   std::vector<std::string> agent_links;  // print a signed pop-up link for each of these agents
+  std::vector<std::string> supervisor_links;  // and a supervisor page link for each of these supervisors
   double replay_delay_s = 0;             // wait this long before replaying (time to open a pop-up)
   double linger_s = 0;                   // keep serving this long after a replay (pop-ups stay up)
 };

@@ -143,6 +143,8 @@ int main(int argc, char** argv) {
       if (status.is_object() && status.contains("admin")) std::fprintf(stderr, "admin %s\n", status["admin"].value("url", "").c_str());
       for (const auto& agent : options.agent_links)
         std::fprintf(stderr, "popup %s %s\n", agent.c_str(), plugin.mint_agent_link(agent).c_str());
+      for (const auto& sup : options.supervisor_links)
+        std::fprintf(stderr, "supervisor %s %s\n", sup.c_str(), plugin.mint_supervisor_link(sup).c_str());
       std::fflush(stderr);
     }
 

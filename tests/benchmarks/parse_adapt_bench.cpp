@@ -11,6 +11,7 @@
 #include "plugin/core/event_adapter.hpp"
 #include "plugin/core/event_parser.hpp"
 #include "plugin/core/webhook_adapter.hpp"
+#include "tests/support/recorded_handshake.hpp"
 
 namespace {
 
@@ -61,10 +62,11 @@ void BM_VendorSession(benchmark::State& state, const std::string& adapter_name, 
     return;
   }
   std::size_t events = 0;
+  const HandshakeInfo handshake = testing::recorded_handshake(fixture, kWall);
   for (auto _ : state) {
     auto adapter = make_event_adapter(adapter_name, AdapterOptions{});
     AdapterOutput out;
-    adapter->on_open(HandshakeInfo{}, out);
+    adapter->on_open(handshake, out);
     for (const auto& l : lines) adapter->on_text(l, kWall, out);
     events += out.events.size();
     benchmark::DoNotOptimize(out);

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Prints the results table of .ci/bench from the files it wrote in OUT_DIR: the micro-benchmarks'
-Google Benchmark JSON, the screen-pop lookup line, and the load generator's JSON lines. Figures are
-compared with the targets of docs/performance.md and printed; nothing here ever fails on a figure."""
+"""Prints the results tables of .ci/bench from the files it wrote in OUT_DIR: the micro-benchmarks'
+Google Benchmark JSON, the screen-pop lookup line, the load generator's JSON lines (loadgen.jsonl),
+and the outside view's (outside.jsonl: the reference host and the bare sink as processes of their
+own, quiet and busy). Figures are compared with the targets of docs/performance.md and issue 16, and
+printed; nothing here ever fails on a figure."""
 import json
 import os
 import re
@@ -99,6 +101,14 @@ if max_run:
     ratio = max_run["throughput_ratio"]
     add("throughput as a share of the bare sink's", f"{100 * ratio:.1f} %", ">= 50 %", ratio >= 0.5)
 
+fan = micro("fanout").get("BM_CrossHostFanout/iterations:{}/manual_time".format(os.environ.get("RIGHTMOMENT_FANOUT_PROMPTS", "500")))
+if fan:
+    n = fan.get("iterations", 0)
+    add(f"fan-out, prompt raised on one host -> card on another host's page (PostgreSQL bus), {n} prompts: p50 / p99",
+        f"{fan['other_host_p50_ms']:.2f} / {fan['other_host_p99_ms']:.2f} ms", "p99 <= 5 ms", fan["other_host_p99_ms"] <= 5)
+    add("  the same prompt on its own host's page: p50 / p99; p99 added by the fan-out",
+        f"{fan['own_host_p50_ms']:.2f} / {fan['own_host_p99_ms']:.2f} ms; {fan['fanout_added_p99_ms']:.2f} ms")
+
 w = max(len(x[0]) for x in rows)
 fw = max(len(x[1]) for x in rows)
 print()
@@ -109,3 +119,77 @@ for what, fig, target, met in rows:
 loads = [f"{r['load_average_after']} after the {'max' if r['rate'] == 'max' else 'rate'} run" for r in loadgen if r.get("load_average_after")]
 if loads:
     print(f"\nload average (1, 5, 15 min): {'; '.join(loads)}. Wall-clock figures include whatever else ran on the machine.")
+
+
+# The outside view (issue 16): the reference host beside the bare sink, measured in the same run.
+outside = []
+outside_path = os.path.join(out, "outside.jsonl")
+if os.path.exists(outside_path):
+    with open(outside_path) as f:
+        outside = [json.loads(line) for line in f if line.strip()]
+
+
+def outside_run(condition, saturated):
+    return next((r for r in outside if r.get("condition") == condition and (r["rate"] == "max") == saturated), None)
+
+
+orows = []  # (what, host, sink, ratio, target, met)
+
+
+def oadd(what, host, sink, ratio="", target="", met=None):
+    orows.append((what, host, sink, ratio, target, "" if met is None else ("yes" if met else "NO")))
+
+
+def ms(v):
+    return f"{v / 1000:.2f} ms"
+
+
+for condition in ("quiet", "busy"):
+    run = outside_run(condition, False)
+    if not run:
+        continue
+    h, k = run["host"], run["sink"]
+    label = "quiet" if condition == "quiet" else "busy (stress-ng --cpu 1)"
+    for what, key in (("live prompt", "latency"), ("screen pop", "screen_pop")):
+        hp, sp = h[key]["p99_us"], k[key]["p99_us"]
+        ratio = hp / sp if sp > 0 else None
+        if condition == "quiet":
+            target, met = "<= 2x sink", ratio is not None and ratio <= 2
+        else:
+            target, met = "<= 1 ms, 3x sink", ratio is not None and hp <= 1000 and ratio <= 3
+        oadd(f"{what} p99, {label}", ms(hp), ms(sp), "-" if ratio is None else f"{ratio:.1f}x", target, met)
+    e2p = h.get("plugin_metrics", {}).get("event_to_prompt_latency")
+    if e2p:
+        oadd(f"  inside the host: event -> prompt p99 (its own histogram, whole run), {condition}", ms(e2p.get("p99_us", 0)), "")
+    if condition == "quiet":
+        hc, sc = h["server_cpu_us_per_event"], k["server_cpu_us_per_event"]
+        oadd(f"CPU per event at {h['events_per_s']:,.0f} events/s, quiet", f"{hc:.1f} us", f"{sc:.1f} us",
+             f"{hc / sc:.1f}x" if sc > 0 else "-", "<= 20 us", hc <= 20)
+        # Not the <= 32 KiB figure (RightMoment's own over a bare connection): the host's whole growth.
+        oadd("growth of the server's RSS per active interaction, quiet", f"{h['rss_per_interaction_kib']:.1f} KiB",
+             f"{k['rss_per_interaction_kib']:.1f} KiB")
+for condition in ("quiet", "busy"):
+    run = outside_run(condition, True)
+    if not run:
+        continue
+    h, k = run["host"], run["sink"]
+    ratio = run["throughput_ratio"]
+    oadd(f"events/s at saturation, {condition}", f"{h['events_per_s']:,.0f}", f"{k['events_per_s']:,.0f}",
+         f"{100 * ratio:.0f} %", ">= 50 % sink", ratio >= 0.5)
+    hc, sc = h["server_cpu_us_per_event"], k["server_cpu_us_per_event"]
+    oadd(f"CPU per event at saturation, {condition}", f"{hc:.1f} us", f"{sc:.1f} us", f"{hc / sc:.1f}x" if sc > 0 else "-")
+
+if orows:
+    first = outside[0]
+    print(f"\nFrom outside: rightmoment-host (serve mode, example configuration, {first['customers']:,} customers) and the bare "
+          f"sink, each a process of its own; {first['interactions']} interactions over {first['connections']} connections; "
+          "prompts timed as read from the host's standard output")
+    heads = ("figure", "host", "bare sink", "ratio", "target", "met")
+    widths = [max(len(heads[i]), *(len(r[i]) for r in orows)) for i in range(6)]
+    print("| " + " | ".join(f"{heads[i]:<{widths[i]}}" for i in range(6)) + " |")
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for r in orows:
+        print("| " + " | ".join(f"{r[i]:<{widths[i]}}" for i in range(6)) + " |")
+    loads = [f"{r['condition']} {'max' if r['rate'] == 'max' else 'rate'} run {r['load_average_before']} -> {r['load_average_after']}"
+             for r in outside]
+    print(f"\nload average (1, 5, 15 min) before -> after: {'; '.join(loads)}.")

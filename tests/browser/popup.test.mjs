@@ -164,14 +164,15 @@ test("an answer to someone else's prompt is refused and changes nothing", async 
   const page = await browser.newPage();
   await page.goto(host.links["agent-omar"]);
   await page.waitForSelector('body[data-connected="true"]');
-  const reply = await page.evaluate(() => new Promise((resolve) => {
+  const ruths = host.prompts.find((p) => p.agent_id === "agent-ruth" && p.kind !== "screen_pop").prompt_id;
+  const reply = await page.evaluate((promptId) => new Promise((resolve) => {
     const ws = new WebSocket(`ws://${location.host}/agent/ws${location.search}`);
     ws.onmessage = (m) => {
       const msg = JSON.parse(m.data);
-      if (msg.type === "snapshot") ws.send(JSON.stringify({ type: "prompt.feedback", prompt_id: "pr-000002", action: "dismissed" }));
+      if (msg.type === "snapshot") ws.send(JSON.stringify({ type: "prompt.feedback", prompt_id: promptId, action: "dismissed" }));
       else if (msg.type === "error") resolve(msg.code);
     };
-  }));
+  }), ruths);
   assert.equal(reply, "unknown_prompt");
   await page.close();
 });

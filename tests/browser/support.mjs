@@ -15,29 +15,32 @@ export const BUILD_DIR = process.env.RIGHTMOMENT_BUILD_DIR || path.join(SOURCE_D
 export const LINK_SECRET = "browser-test-secret-0123456789";
 
 // Starts rightmoment-host in serve mode with a pop-up and an admin listener; resolves once it
-// printed every address. `agents` get a signed link each.
-export async function startHost({ agents = ["agent-ruth"], extraConfig = {} } = {}) {
+// printed every address. `agents` get a signed link each; `history` is the demo history (true), none
+// (false) or a history file to import.
+export async function startHost({ agents = ["agent-ruth"], supervisors = [], extraConfig = {}, store = null, name = "browser-test", history = true, popupExtra = {} } = {}) {
   const dir = mkdtempSync(path.join(process.env.RIGHTMOMENT_TEST_TMP || os.tmpdir(), "rm-browser-"));
   const db = path.join(dir, "store.db");
   const config = {
-    instance_name: "browser-test",
+    instance_name: name,
     log: { level: "info" },
-    history: { store: `sqlite:${db}`, default_region: "US" },
+    history: { store: store || `sqlite:${db}`, default_region: "US" },
     rules: {
       files: [path.join(SOURCE_DIR, "config/rules/default.rules.jsonc")],
       lexicons: path.join(SOURCE_DIR, "config/lexicons"),
     },
     listeners: [{ name: "generic", adapter: "generic", address: "127.0.0.1", port: 0, path: "/events", auth: { mode: "none" } }],
-    popup: { address: "127.0.0.1", port: 0, link_secret: LINK_SECRET, snooze_s: 5 },
+    popup: { address: "127.0.0.1", port: 0, link_secret: LINK_SECRET, snooze_s: 5, ...popupExtra },
     admin: { address: "127.0.0.1", port: 0 },
     ...extraConfig,
   };
   const configPath = path.join(dir, "rightmoment.json");
   writeFileSync(configPath, JSON.stringify(config, null, 2));
-  const args = ["--config", configPath, "--history", path.join(SOURCE_DIR, "config/demo/history.jsonl")];
+  const args = ["--config", configPath];
+  if (history) args.push("--history", typeof history === "string" ? history : path.join(SOURCE_DIR, "config/demo/history.jsonl"));
   for (const a of agents) args.push("--agent-link", a);
+  for (const s of supervisors) args.push("--supervisor-link", s);
   const child = spawn(path.join(BUILD_DIR, "sdk/host/rightmoment-host"), args, { stdio: ["ignore", "pipe", "pipe"] });
-  const host = { child, dir, db, prompts: [], links: {}, stderr: "" };
+  const host = { child, dir, db, prompts: [], links: {}, supervisorLinks: {}, stderr: "" };
   child.stdout.setEncoding("utf8");
   let partial = "";
   child.stdout.on("data", (chunk) => {
@@ -57,8 +60,9 @@ export async function startHost({ agents = ["agent-ruth"], extraConfig = {} } = 
         if ((m = line.match(/^listening generic (\S+)$/))) host.events = m[1];
         if ((m = line.match(/^admin (\S+)$/))) host.admin = m[1];
         if ((m = line.match(/^popup (\S+) (\S+)$/))) host.links[m[1]] = m[2];
+        if ((m = line.match(/^supervisor (\S+) (\S+)$/))) host.supervisorLinks[m[1]] = m[2];
       }
-      if (host.events && host.admin && agents.every((a) => host.links[a])) {
+      if (host.events && host.admin && agents.every((a) => host.links[a]) && supervisors.every((s) => host.supervisorLinks[s])) {
         clearTimeout(timer);
         resolve();
       }
@@ -70,7 +74,7 @@ export async function startHost({ agents = ["agent-ruth"], extraConfig = {} } = 
 
 // SIGTERM and wait for a clean exit (the outcome record is flushed by then).
 export async function stopHost(host) {
-  if (host.child.exitCode !== null) return host.child.exitCode;
+  if (host.child.exitCode !== null || host.child.signalCode !== null) return host.child.exitCode;  // gone already (killed)
   const exited = new Promise((resolve) => host.child.on("exit", (code) => resolve(code)));
   host.child.kill("SIGTERM");
   return exited;

@@ -70,6 +70,14 @@ int main(int argc, char** argv) {
   rm_plugin* plugin = NULL;
   CHECK(api->create(NULL, &plugin) == RM_ERR_INVALID_ARGUMENT && strlen(api->last_error()) > 0, "create(NULL) refused");
 
+  /* A fresh store each run: the outcome record of an earlier run would resume its call. */
+  char db[1024];
+  const char* suffixes[] = {"", "-wal", "-shm"};
+  for (int i = 0; i < 3; ++i) {
+    snprintf(db, sizeof db, "%s/c_host_test.db%s", getenv("RIGHTMOMENT_TEST_TMP") ? getenv("RIGHTMOMENT_TEST_TMP") : "/tmp",
+             suffixes[i]);
+    remove(db);
+  }
   char config[2048];
   snprintf(config, sizeof config,
            "{ \"history\": {\"store\": \"sqlite:%s/c_host_test.db\"},"

@@ -1,5 +1,6 @@
 // The reference host as a user runs it (shared/contract/host.md): a separate process, its stdout and
-// stderr, its exit codes, SIGTERM, and kill -9 after the plugin acknowledged what it had received.
+// stderr, its exit codes, SIGTERM, kill -9 after the plugin acknowledged what it had received, and
+// a kill -9 in mid-call followed by a restart on the same store.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -10,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -163,6 +165,80 @@ TEST(Host, AKillNineLosesNothingThePluginHadAcknowledged) {
   }
   EXPECT_EQ(pops, 50);
   EXPECT_EQ(summaries, 50);
+}
+
+std::vector<nlohmann::json> prompts_in(const std::string& path) {
+  std::vector<nlohmann::json> out;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
+  return out;
+}
+
+// Issue 15: after a restart, a platform that reconnected and resent a call's last events got its
+// screen pop and prompts a second time.
+TEST(Host, AKillNineInMidCallAndARestartRaiseNoPromptTwice) {
+  std::string dir = temp_dir("restart");
+  auto event = [](const std::string& id, const std::string& type, const std::string& at, const std::string& extra) {
+    return R"({"event_id":")" + id + R"(","type":")" + type + R"(","interaction_id":"mid-call","ts":"2026-11-22T10:)" + at +
+           R"(Z")" + (extra.empty() ? "" : "," + extra) + "}\n";
+  };
+  auto said = [](const std::string& who, const std::string& text) {
+    return R"("speaker":")" + who + R"(","text":")" + text + "\"";
+  };
+  const std::string started = event("m1", "interaction.started", "00:00",
+                                    R"("channel":"voice","direction":"inbound","customer":{"phone":"+1 415 555 0199"})");
+  const std::string joined = event("m2", "agent.joined", "00:05", R"("agent_id":"agent-ruth","agent_name":"Ruth")");
+  const std::string frustrated =
+      event("m3", "utterance", "00:12", said("customer", "Nobody turned up again yesterday. Honestly I'm sick and tired of taking days off for this."));
+  const std::string plain = event("m4", "utterance", "00:20", said("agent", "I'm sorry to hear that, let me pull up your account."));
+  std::ofstream(dir + "/before.jsonl") << started << joined << frustrated << plain;
+
+  Child first = spawn({"--config", write_config(dir)}, dir + "/before-prompts.jsonl");
+  std::string line = read_until(first.err_fd, "listening generic ");
+  ASSERT_NE(line, "");
+  std::ostringstream err;
+  ASSERT_EQ(rightmoment::run_replay(line.substr(std::string("listening generic ").size()), dir + "/before.jsonl", 0, err), 0)
+      << err.str();
+  kill(first.pid, SIGKILL);  // in mid-call: no interaction.ended
+  EXPECT_EQ(wait_exit(first.pid), 128 + SIGKILL);
+  auto before = prompts_in(dir + "/before-prompts.jsonl");
+  ASSERT_EQ(before.size(), 2u);  // the screen pop and the frustration prompt
+  EXPECT_EQ(before[1]["rule_id"], "frustration");
+
+  // The platform reconnects to the restarted host and resends the call's last events, then the
+  // call goes on: the customer says something that fires another rule, and the call ends.
+  const std::string churn = event("m5", "utterance", "00:31", said("customer", "I'm seriously looking at other broadband companies at this point."));
+  const std::string again = event("m6", "utterance", "00:40", said("customer", "I'm sick and tired of this, honestly."));
+  const std::string ended = event("m7", "interaction.ended", "01:00", "");
+  std::ofstream(dir + "/after.jsonl") << started << joined << frustrated << plain << churn << again << ended;
+  Child second = spawn({"--config", write_config(dir)}, dir + "/after-prompts.jsonl");
+  line = read_until(second.err_fd, "listening generic ");
+  ASSERT_NE(line, "");
+  ASSERT_EQ(rightmoment::run_replay(line.substr(std::string("listening generic ").size()), dir + "/after.jsonl", 0, err), 0)
+      << err.str();
+  kill(second.pid, SIGTERM);
+  EXPECT_EQ(wait_exit(second.pid), 0);
+
+  auto after = prompts_in(dir + "/after-prompts.jsonl");
+  ASSERT_EQ(after.size(), 1u) << "raised again after the restart: " << (after.empty() ? "" : after[0].dump());
+  EXPECT_EQ(after[0]["rule_id"], "churn-intent");
+  EXPECT_EQ(after[0]["agent_id"], "agent-ruth");
+
+  // The outcome record: one screen pop, each rule once for the agent, one summary.
+  auto store = rightmoment::open_history_store("sqlite://" + dir + "/store.db");
+  std::map<std::string, int> raised;
+  int summaries = 0;
+  for (const auto& r : store->read_outcomes(0, INT64_MAX)) {
+    if (auto* p = std::get_if<rightmoment::PromptOutcome>(&r)) ++raised[p->rule_id + "@" + p->agent_id.value_or("-")];
+    if (auto* i = std::get_if<rightmoment::InteractionOutcome>(&r)) {
+      ++summaries;
+      EXPECT_EQ(i->started_at, *rightmoment::parse_rfc3339("2026-11-22T10:00:00Z"));
+    }
+  }
+  EXPECT_EQ(raised, (std::map<std::string, int>{
+                        {"screen_pop@agent-ruth", 1}, {"frustration@agent-ruth", 1}, {"churn-intent@agent-ruth", 1}}));
+  EXPECT_EQ(summaries, 1);
 }
 
 }  // namespace

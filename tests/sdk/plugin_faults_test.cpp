@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
@@ -19,6 +20,8 @@ namespace sdk = rightmoment::sdk;
 std::string config(const std::string& name, const std::string& extra = "") {
   const char* tmp = std::getenv("RIGHTMOMENT_TEST_TMP");
   std::string dir = tmp ? tmp : "/tmp";
+  // A fresh store each run: the outcome record of an earlier run would resume its calls (issue 15).
+  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((dir + "/" + name + ".db" + suffix).c_str());
   return R"({"history":{"store":"sqlite:)" + dir + "/" + name + R"(.db"},
              "rules":{"files":[")" RIGHTMOMENT_SOURCE_DIR R"(/config/rules/default.rules.jsonc"],
                       "lexicons":")" RIGHTMOMENT_SOURCE_DIR R"(/config/lexicons"},

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -12,6 +13,8 @@ namespace {
 std::string config_text() {
   const char* tmp = std::getenv("RIGHTMOMENT_TEST_TMP");
   std::string dir = tmp ? tmp : "/tmp";
+  // A fresh store each run: the outcome record of an earlier run would resume its call (issue 15).
+  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((dir + "/sdk_wrapper_test.db" + suffix).c_str());
   return R"({"history":{"store":"sqlite:)" + dir + R"(/sdk_wrapper_test.db"},
              "rules":{"files":[")" RIGHTMOMENT_SOURCE_DIR R"(/config/rules/default.rules.jsonc"],
                       "lexicons":")" RIGHTMOMENT_SOURCE_DIR R"(/config/lexicons"},

@@ -17,6 +17,10 @@
  *  - Errors are return codes (rm_status) plus a message: rm_last_error() on the same thread.
  *    No C++ exception ever crosses this boundary; a bad call returns RM_ERR_INVALID_ARGUMENT.
  *  - Threads are named in every comment: "any thread" means the function is thread-safe.
+ *
+ * The JSON formats that cross this boundary are described, with checked examples, in the project's
+ * docs/reference/ (installed under share/doc/rightmoment/reference/): events.md (submit_event),
+ * prompts.md (deliver_prompt, submit_feedback), history-import.md (import_history).
  */
 #ifndef RIGHTMOMENT_PLUGIN_H
 #define RIGHTMOMENT_PLUGIN_H
@@ -29,7 +33,7 @@ extern "C" {
 #endif
 
 #define RM_ABI_MAJOR 1
-#define RM_ABI_MINOR 1
+#define RM_ABI_MINOR 2
 
 #if defined(_WIN32)
 #define RM_EXPORT __declspec(dllexport)
@@ -83,7 +87,7 @@ typedef struct rm_host_callbacks {
    * they still go to the configured sinks). Log lines never contain transcript text. */
   void (*log)(void* host_data, rm_log_level level, const char* message, size_t len);
 
-  /* One prompt (shared/contract/prompts.md) as a UTF-8 JSON object. Thread: the plugin's delivery
+  /* One prompt (docs/reference/prompts.md) as a UTF-8 JSON object. Thread: the plugin's delivery
    * thread only, one call at a time, in the order the prompts were raised; never an I/O thread.
    * A slow callback delays later prompts but never the event path: prompts wait in a bounded queue
    * (delivery_queue_limit), and when it is full the newest prompt is dropped, counted and logged.
@@ -146,9 +150,9 @@ typedef struct rm_api {
    * callback. */
   void (*destroy)(rm_plugin* plugin);
 
-  /* Submits one canonical event (shared/contract/events.md), for hosts that already have events
+  /* Submits one canonical event (docs/reference/events.md), for hosts that already have events
    * and need no WebSocket. The JSON is copied before it returns. Returns RM_OK when accepted,
-   * RM_ERR_INVALID_ARGUMENT when it is refused (last_error() has the contract's error message:
+   * RM_ERR_INVALID_ARGUMENT when it is refused (last_error() has the error reply of events.md:
    * {"type":"error","code":...,"message":...,"event_id":...}), RM_ERR_BUSY when the engine's inbox
    * is full, RM_ERR_STATE when not started. Never blocks. Thread: any, including from a callback. */
   rm_status (*submit_event)(rm_plugin* plugin, const char* json, size_t len);
@@ -170,7 +174,7 @@ typedef struct rm_api {
    * latency summaries. Thread: any, including from a callback. */
   rm_status (*read_status)(rm_plugin* plugin, rm_write_fn write, void* ctx);
 
-  /* Imports a customer-history file (shared/contract/history.md, JSON Lines) into the configured
+  /* Imports a customer-history file (docs/reference/history-import.md, JSON Lines) into the configured
    * store: idempotent upserts; bad lines are reported and skipped. Writes a JSON report
    * {"lines":N,"imported":{...},"bad_lines":[{"line":N,"reason":"..."}]} to write(ctx, ...) (may
    * be NULL). Returns RM_OK when every line was good, RM_ERR_INVALID_ARGUMENT when some were bad
@@ -193,6 +197,13 @@ typedef struct rm_api {
    * unless public_url is set. Thread: any, including from a callback. */
   rm_status (*mint_agent_link)(rm_plugin* plugin, const char* agent_id, size_t agent_id_len, uint32_t ttl_seconds,
                                rm_write_fn write, void* ctx);
+
+  /* Since 1.2 (check struct_size first). Like mint_agent_link, for the supervisor page of
+   * supervisor_id (docs/supervisor.md): PUBLIC_URL/supervisor?supervisor=ID&exp=UNIX&sig=HEX, signed
+   * with the role "supervisor", so that no agent's link opens it and no supervisor's link opens an
+   * agent's pop-up. Same arguments, limits, errors and threads as mint_agent_link. */
+  rm_status (*mint_supervisor_link)(rm_plugin* plugin, const char* supervisor_id, size_t supervisor_id_len,
+                                    uint32_t ttl_seconds, rm_write_fn write, void* ctx);
 } rm_api;
 
 /* The one exported symbol. Returns the function table if this plugin implements host_abi_major

@@ -140,6 +140,15 @@ class Plugin {
     check(api_->mint_agent_link(plugin_, agent_id.data(), agent_id.size(), ttl_seconds, append_to_string, &out));
     return out;
   }
+  // The signed address of a supervisor's page (ABI 1.2; throws Error with RM_ERR_VERSION on an
+  // older plugin).
+  std::string mint_supervisor_link(std::string_view supervisor_id, std::uint32_t ttl_seconds = 0) {
+    if (offsetof(rm_api, mint_supervisor_link) >= api_->struct_size)
+      throw Error(RM_ERR_VERSION, "mint_supervisor_link: this plugin implements ABI 1.1 or older");
+    std::string out;
+    check(api_->mint_supervisor_link(plugin_, supervisor_id.data(), supervisor_id.size(), ttl_seconds, append_to_string, &out));
+    return out;
+  }
   std::string last_error() const { return api_->last_error(); }
   rm_plugin* handle() const noexcept { return plugin_; }
 

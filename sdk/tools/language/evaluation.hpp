@@ -12,19 +12,21 @@
 
 namespace rightmoment::language_tools {
 
+// A firing is right when the line shows the intent: as its own intent or one it also shows (`also`).
 struct IntentCounts {
-  std::size_t gold = 0;   // utterances labelled with the intent
+  std::size_t gold = 0;   // utterances that show the intent (their own intent, or in also)
   std::size_t fired = 0;  // utterances it fired on
   std::size_t true_positives = 0;
-  std::size_t quote_overlaps = 0;   // true positives whose quoted words overlap the labelled quote
-  std::size_t detail_right = 0;     // true positives with the labelled detail (life events)
+  std::size_t own_true_positives = 0;  // true positives on lines whose own intent it is (those have a quote)
+  std::size_t quote_overlaps = 0;   // of those, the ones whose quoted words overlap the labelled quote
+  std::size_t detail_right = 0;     // of those, the ones with the labelled detail (life events)
   std::size_t before_final = 0;     // true positives that fired on a partial (partial variants)
   double precision() const { return fired ? double(true_positives) / double(fired) : 1.0; }
   double recall() const { return gold ? double(true_positives) / double(gold) : 1.0; }
 };
 
 struct Mistake {
-  std::string gold;   // the labelled intent (or none)
+  std::string gold;   // the labelled intent (or none), then "+" and each intent it also shows
   std::string fired;  // what fired ("-" when nothing did)
   std::string text;
   std::string phrase;  // what the analyzer quoted

@@ -19,7 +19,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string label_of(const CorpusLine& r) { return r.intent == "life_event" ? r.intent + "." + r.detail : r.intent; }
+// fastText's labels for a row: every intent it shows (one-vs-all: each is its own yes/no), and for a
+// life event of its own also the detail ("life_event.birthday"), from which the plugin reports it.
+std::string labels_of(const CorpusLine& r) {
+  std::string out = "__label__" + r.intent;
+  if (r.intent == "life_event") out += " __label__life_event." + r.detail;
+  for (const auto& a : r.also) out += " __label__" + a;
+  return out;
+}
 
 std::string feature_text(std::string_view text) {
   std::vector<std::string> words;
@@ -45,8 +52,10 @@ std::vector<std::string> training_lines(const std::vector<CorpusLine>& train_row
   all.insert(all.end(), composed.begin(), composed.end());
   std::size_t written = all.size();
   for (std::size_t i = 0; i < written; ++i) all.push_back(recogniser_style(all[i]));
+  // A quote alone shows its line's own intent; whether it shows the intents the line also shows, the
+  // labels do not say, so lines with `also` give none.
   for (const auto& r : rows)
-    if (r.intent != "none" && r.quote != r.text) {
+    if (r.intent != "none" && r.quote != r.text && r.also.empty()) {
       CorpusLine q = r;
       q.text = r.quote;
       all.push_back(q);
@@ -56,7 +65,7 @@ std::vector<std::string> training_lines(const std::vector<CorpusLine>& train_row
   for (const auto& r : all) {
     std::string words = feature_text(r.text);
     if (words.empty()) continue;
-    std::string line = "__label__" + label_of(r) + " " + words;
+    std::string line = labels_of(r) + " " + words;
     ordered.emplace(fnv1a64(line), line);
   }
   std::vector<std::string> out;
@@ -86,7 +95,7 @@ bool train_models(const std::vector<CorpusLine>& train_rows, const std::string& 
     fasttext::Args a;
     a.input = input;
     a.model = fasttext::model_name::sup;
-    a.loss = fasttext::loss_name::softmax;
+    a.loss = fasttext::loss_name::ova;
     a.dim = settings.dim;
     a.epoch = settings.epoch;
     a.lr = settings.lr;
@@ -138,12 +147,12 @@ std::map<std::string, IntentThreshold> calibrate(const LanguageAnalyzer& analyze
       for (auto& e : analyzer.evidence(r.text, r.speaker == "agent" ? Speaker::Agent : Speaker::Customer)) {
         auto& sets = by_intent[e.intent];
         sets.resize(dev_sets.size());
-        sets[s].push_back(Seen{r.intent == e.intent, r.intent == "none", std::move(e)});
+        sets[s].push_back(Seen{r.shows(e.intent), r.intent == "none", std::move(e)});
       }
     }
   }
-  // fastText's softmax is confident: most of its mistakes score above 0.99, so the grid goes on
-  // towards 1 in steps of a tenth of what is left.
+  // fastText is confident (many of its mistakes score above 0.99), so the grid goes on towards 1 in
+  // steps of a tenth of what is left.
   // The learned layer may veto a pattern only when it is fairly sure the words mean something else
   // (with_pattern at most 0.5): the patterns keep their precision, and their phrasings keep firing.
   std::vector<double> alone_grid, pattern_grid{0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5};

@@ -16,7 +16,7 @@ namespace rightmoment::language_tools {
 
 struct TrainSettings {
   int dim = 32;
-  int epoch = 25;
+  int epoch = 5;  // one-vs-all on this corpus: more epochs saturate the scores (docs/language.md, "Settings")
   double lr = 0.5;
   int word_ngrams = 2;
   int minn = 5;

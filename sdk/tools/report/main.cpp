@@ -16,6 +16,7 @@
 
 #include "plugin/core/event_time.hpp"
 #include "plugin/history/history_store.hpp"
+#include "plugin/history/store_url.hpp"
 #include "sdk/tools/report/demo_outcomes.hpp"
 #include "sdk/tools/report/effectiveness.hpp"
 #include "sdk/tools/report/report_render.hpp"
@@ -32,14 +33,6 @@ int usage(const std::string& problem = "", bool asked = false) {
                "URL: sqlite:PATH or postgresql://user:password@host/db\n"
                "Times are event time with an offset, e.g. 2026-11-16T00:00:00Z; the window is [from, to).\n";
   return asked ? 0 : 2;
-}
-
-// The SQLite file behind a store URL, or nullopt for PostgreSQL (same reading as open_history_store).
-std::optional<std::string> sqlite_path(const std::string& url) {
-  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) return std::nullopt;
-  if (url.rfind("sqlite://", 0) == 0) return url.substr(9);
-  if (url.rfind("sqlite:", 0) == 0) return url.substr(7);
-  return url;
 }
 
 std::optional<std::uint64_t> parse_count(const std::string& v) {
@@ -64,7 +57,7 @@ int demo_store(const std::string& url, const report::DemoOptions& options) {
   }
   std::cerr << "rightmoment-report: wrote " << records.size() << " outcome records (" << options.interactions
             << " interactions from " << rightmoment::format_rfc3339(options.from) << ", " << options.holdout_percent
-            << "% held out) to " << report::redact_store_url(url) << "\n";
+            << "% held out) to " << rightmoment::redact_store_url(url) << "\n";
   return 0;
 }
 
@@ -107,8 +100,9 @@ int main(int argc, char** argv) {
     if (store_url.empty()) return usage("--store URL is required");
     if (!from || !to) return usage("--from and --to are required");
     if (*from >= *to) return usage("--from must be before --to");
-    if (auto path = sqlite_path(store_url); path && !std::filesystem::exists(*path)) {
-      std::cerr << "rightmoment-report: no SQLite store at '" << *path << "'\n";
+    if (auto u = rightmoment::parse_store_url(store_url);
+        u.backend == rightmoment::StoreUrl::Backend::Sqlite && !std::filesystem::exists(u.sqlite_path)) {
+      std::cerr << "rightmoment-report: no SQLite store at '" << u.sqlite_path << "'\n";
       return 1;
     }
     options.from = *from;
@@ -117,7 +111,7 @@ int main(int argc, char** argv) {
     auto store = rightmoment::open_history_store(store_url);
     auto records = store->read_outcomes(*from, *to);
     report::Report r = report::compute_report(records, options);
-    report::RenderContext context{report::redact_store_url(store_url), now_rfc3339()};
+    report::RenderContext context{rightmoment::redact_store_url(store_url), now_rfc3339()};
 
     if (!out_path.empty()) {
       std::ofstream file(out_path, std::ios::binary | std::ios::trunc);

@@ -258,27 +258,6 @@ std::string html_escape(std::string_view in) {
   return out;
 }
 
-std::string redact_store_url(const std::string& url) {
-  std::string out = url;
-  // user:password@ in the authority
-  auto scheme = out.find("://");
-  if (scheme != std::string::npos) {
-    auto end = out.find_first_of("/?#", scheme + 3);
-    auto at = out.rfind('@', end == std::string::npos ? std::string::npos : end);
-    auto colon = out.find(':', scheme + 3);
-    if (at != std::string::npos && at > scheme && colon != std::string::npos && colon < at)
-      out = out.substr(0, colon + 1) + "***" + out.substr(at);
-  }
-  // password=... among the query parameters (libpq accepts it there too)
-  for (std::size_t pos = out.find("password="); pos != std::string::npos; pos = out.find("password=", pos + 1)) {
-    if (pos > 0 && out[pos - 1] != '?' && out[pos - 1] != '&') continue;
-    auto value = pos + 9;
-    auto end = out.find('&', value);
-    out = out.substr(0, value) + "***" + (end == std::string::npos ? "" : out.substr(end));
-  }
-  return out;
-}
-
 std::string render_html(const Report& report, const RenderContext& context) {
   const Headline& h = report.headline;
   std::size_t shown_total = 0;

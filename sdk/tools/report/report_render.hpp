@@ -9,15 +9,12 @@
 namespace rightmoment::report {
 
 struct RenderContext {
-  std::string store;         // shown as given; pass it through redact_store_url first
+  std::string store;         // shown as given; pass it through redact_store_url (store_url.hpp) first
   std::string generated_at;  // RFC 3339, or empty
 };
 
 std::string render_text(const Report& report, const RenderContext& context);
 std::string render_html(const Report& report, const RenderContext& context);
-
-// "postgresql://user:secret@db/rm" -> "postgresql://user:***@db/rm"; the password never reaches a report.
-std::string redact_store_url(const std::string& url);
 
 // &, <, >, ", ' as entities.
 std::string html_escape(std::string_view text);

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -21,13 +22,14 @@ namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 
 struct Session : std::enable_shared_from_this<Session> {
-  Session(tcp::socket socket, LatencySamples& samples, std::atomic<std::uint64_t>& received)
-      : ws(std::move(socket)), samples(samples), received(received) {}
+  Session(tcp::socket socket, LatencySamples& samples, std::atomic<std::uint64_t>& received, bool echo)
+      : ws(std::move(socket)), samples(samples), received(received), echo(echo) {}
   websocket::stream<tcp::socket> ws;
   beast::flat_buffer buffer;
   std::string reply;
   LatencySamples& samples;
   std::atomic<std::uint64_t>& received;
+  bool echo;
 
   void run() {
     ws.async_accept([self = shared_from_this()](beast::error_code ec) {
@@ -48,6 +50,11 @@ struct Session : std::enable_shared_from_this<Session> {
       received.fetch_add(1, std::memory_order_relaxed);
       std::int64_t sent = send_time_of_event_id(id);
       if (sent > 0) samples.record(sent, t);
+      if (echo && event_id_raises_prompt(id)) {  // one I/O thread: lines never interleave
+        std::fwrite(m.data(), 1, m.size(), stdout);
+        std::fputc('\n', stdout);
+        std::fflush(stdout);
+      }
     } else if (m.find("control.sync") != std::string_view::npos) {
       // Everything sent before it on this connection has been read: answer at once (one per connection).
       reply = "{\"type\":\"control.synced\",\"sync_id\":\"" + std::string(json_string_field(m, "\"sync_id\":\"")) + "\"}";
@@ -63,8 +70,9 @@ struct Session : std::enable_shared_from_this<Session> {
 }  // namespace
 
 struct BareSink::Impl {
-  explicit Impl(LatencySamples& s) : samples(s) {}
+  Impl(LatencySamples& s, bool e) : samples(s), echo(e) {}
   LatencySamples& samples;
+  bool echo;
   asio::io_context io{1};
   std::optional<tcp::acceptor> acceptor;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
@@ -78,13 +86,14 @@ struct BareSink::Impl {
   void accept() {
     acceptor->async_accept([this](beast::error_code ec, tcp::socket socket) {
       if (ec) return;  // the acceptor was closed
-      std::make_shared<Session>(std::move(socket), samples, received)->run();
+      std::make_shared<Session>(std::move(socket), samples, received, echo)->run();
       accept();
     });
   }
 };
 
-BareSink::BareSink(LatencySamples& samples) : impl_(std::make_unique<Impl>(samples)) {}
+BareSink::BareSink(LatencySamples& samples, bool echo_prompt_triggers)
+    : impl_(std::make_unique<Impl>(samples, echo_prompt_triggers)) {}
 
 BareSink::~BareSink() { stop(); }
 

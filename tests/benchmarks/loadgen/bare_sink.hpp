@@ -2,7 +2,9 @@
 // The ceiling: a bare Beast WebSocket server on one I/O thread (as the plugin's listener has by
 // default) that reads every message and discards it. It records when each event arrived (its
 // event_id carries the send time) and answers control.sync at once, so the same client code drives
-// it and the plugin.
+// it and the plugin. Run as a process of its own for the outside view (`rightmoment-loadgen
+// --serve-sink`), it also echoes each event that would raise a prompt, one line on standard output,
+// as the reference host prints its prompts.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -13,7 +15,7 @@ namespace rightmoment::loadgen {
 
 class BareSink {
  public:
-  explicit BareSink(LatencySamples& samples);
+  explicit BareSink(LatencySamples& samples, bool echo_prompt_triggers = false);
   ~BareSink();
   BareSink(const BareSink&) = delete;
   BareSink& operator=(const BareSink&) = delete;

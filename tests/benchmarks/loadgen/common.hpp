@@ -8,7 +8,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <fstream>
 #include <mutex>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -18,6 +20,22 @@ namespace rightmoment::loadgen {
 inline std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
+}
+
+// Resident memory of this process (VmRSS).
+inline long rss_kib() {
+  std::ifstream in("/proc/self/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return 0;
+}
+
+// "1.02 0.98 0.77": the machine's load over 1, 5 and 15 minutes.
+inline std::string load_average() {
+  std::ifstream in("/proc/loadavg");
+  std::string one, five, fifteen;
+  in >> one >> five >> fifteen;
+  return one + " " + five + " " + fifteen;
 }
 
 // CPU seconds a thread has used (its own clock).
@@ -41,6 +59,14 @@ inline std::int64_t send_time_of_event_id(std::string_view id) {
     v = v * 10 + (c - '0');
   }
   return v;
+}
+
+// Event ids of the events that raise a prompt in the default catalogue (agent.joined and the six
+// marked lines) end in "pt<send time>": the bare sink process echoes those, and only those, on its
+// standard output, so that its outside-view figures come the same way as the host's prompts.
+inline bool event_id_raises_prompt(std::string_view id) {
+  auto t = id.rfind('t');
+  return t != std::string_view::npos && t > 0 && id[t - 1] == 'p';
 }
 
 // The string value of "key":"..." in a JSON text, found without parsing (ids carry no escapes).

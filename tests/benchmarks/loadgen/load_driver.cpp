@@ -32,31 +32,32 @@ namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
-// One call's words, in order. Six lines each fire one live rule of the default catalogue (marked);
+// One call's words, in order. Six lines each fire one live rule of the default catalogue (`fires`);
 // the rest fire nothing. Every rule fires at most once per call, so a call of 20 utterances raises
 // a screen pop and six live prompts.
 struct Line {
   bool agent;
   const char* text;
+  bool fires = false;
 };
 constexpr Line kLines[] = {
     {false, "Hi, I am calling about the charge on my last bill."},
-    {false, "Nobody turned up again yesterday. Honestly I'm sick and tired of taking days off for this."},  // frustration
+    {false, "Nobody turned up again yesterday. Honestly I'm sick and tired of taking days off for this.", true},  // frustration
     {true, "I'm sorry to hear that, let me pull up your account."},
     {false, "It was supposed to be fixed two weeks ago."},
-    {true, "Well, the engineer did call; you should have kept your phone on."},  // agent-guardrail-blame
+    {true, "Well, the engineer did call; you should have kept your phone on.", true},  // agent-guardrail-blame
     {false, "My phone was on all day."},
     {true, "Let me check what happened with that visit."},
-    {false, "I'm seriously looking at other broadband companies at this point."},  // churn-intent
+    {false, "I'm seriously looking at other broadband companies at this point.", true},  // churn-intent
     {true, "I understand, let me see what I can do for you today."},
     {false, "Okay, thank you."},
     {true, "I can see the appointment was missed on our side."},
-    {false, "We finally got the keys to our new house last week, so I need the broadband moved over."},  // life-event
+    {false, "We finally got the keys to our new house last week, so I need the broadband moved over.", true},  // life-event
     {true, "Congratulations on the new place! I can move it for Thursday."},
-    {false, "Thursday works, but if this goes wrong again I'm going to post about it all over social media."},  // public-feedback-threat
+    {false, "Thursday works, but if this goes wrong again I'm going to post about it all over social media.", true},  // public-feedback-threat
     {true, "Understood, I will make sure the engineer has the right address."},
     {false, "Fine."},
-    {true, "Before we go on, that post you wrote about us is defamatory and our legal team has seen it."},  // agent-guardrail-legal
+    {true, "Before we go on, that post you wrote about us is defamatory and our legal team has seen it.", true},  // agent-guardrail-legal
     {false, "What? I haven't posted anything."},
     {true, "Sorry, you are right. You are booked for Thursday at 8am."},
     {false, "Okay, thanks for sorting it out."},
@@ -80,13 +81,21 @@ void append_rfc3339_now(std::string& out) {
 
 struct LoadDriver::Impl {
   struct Slot;
-  struct Conn {
-    explicit Conn(asio::io_context& io) : ws(io) {}
-    std::size_t index = 0;
+  // One socket's WebSocket and read buffer; a reconnect makes a new one, while the handlers of the
+  // old one (holding it) finish.
+  struct Link {
+    explicit Link(asio::io_context& io) : ws(io) {}
     websocket::stream<tcp::socket> ws;
     beast::flat_buffer rbuf;
-    std::deque<std::string> queue;
-    bool writing = false, synced = false, broken = false;
+  };
+  using Message = std::shared_ptr<const std::string>;
+  struct Conn {
+    explicit Conn(asio::io_context& io) : link(std::make_shared<Link>(io)) {}
+    std::size_t index = 0;
+    std::shared_ptr<Link> link;
+    std::uint64_t epoch = 0;  // one per socket: handlers of an earlier one do nothing
+    std::deque<Message> queue;
+    bool writing = false, synced = false, broken = false, reconnecting = false;
     std::vector<Slot*> slots;
     std::size_t next_slot = 0;
   };
@@ -100,6 +109,7 @@ struct LoadDriver::Impl {
     std::size_t step = 0;
     bool open = false;
     std::string interaction_id;
+    std::deque<std::string> recent;  // the last events sent, resent after a reconnect
   };
 
   explicit Impl(DriverOptions options) : o(std::move(options)), rng(o.seed) {
@@ -118,7 +128,10 @@ struct LoadDriver::Impl {
   bool generating = false;
   std::atomic<bool> stopping{false};
 
-  std::atomic<std::uint64_t> events_sent{0}, calls_started{0}, error_replies{0}, connection_errors{0};
+  std::atomic<std::uint64_t> events_sent{0}, calls_started{0}, error_replies{0}, connection_errors{0}, reconnects{0},
+      events_resent{0};
+  tcp::resolver::results_type endpoints;
+  std::optional<asio::steady_timer> churn_timer;
   mutable std::mutex error_mutex;
   std::string first_error;
   std::atomic<double> final_cpu{0};
@@ -149,6 +162,14 @@ struct LoadDriver::Impl {
   }
 
   // ---- events
+  // Whether the event at this step of a call raises a prompt in the default catalogue: agent.joined
+  // (the screen pop) and the six marked utterances.
+  bool raises_prompt(std::size_t step) const {
+    const std::size_t u = o.utterances_per_call, hold_at = u / 2;
+    if (step == 1) return true;
+    if (step < 2 || step == 2 + hold_at || step == 3 + hold_at || step >= 4 + u) return false;
+    return kLines[(step - 2 - (step > 3 + hold_at ? 2 : 0)) % kLineCount].fires;
+  }
   std::string next_event(Slot& s) {
     const std::size_t u = o.utterances_per_call, hold_at = u / 2;
     if (s.step == 0) {
@@ -161,6 +182,7 @@ struct LoadDriver::Impl {
     e.reserve(320);
     e += "{\"event_id\":\"e";
     e += std::to_string(s.step);
+    if (raises_prompt(s.step)) e += 'p';  // echoed by the outside view's sink (event_id_raises_prompt)
     e += 't';
     e += std::to_string(now_ns());
     e += "\",\"interaction_id\":\"";
@@ -210,12 +232,25 @@ struct LoadDriver::Impl {
   // ---- writes: one in flight per connection
   void send(Conn& c, std::string msg) {
     if (c.broken) return;
-    c.queue.push_back(std::move(msg));
-    if (!c.writing) do_write(c);
+    c.queue.push_back(std::make_shared<const std::string>(std::move(msg)));
+    if (!c.writing && !c.reconnecting) do_write(c);
+  }
+  // The slot's next event; remembered for a resend (while its connection reconnects, only there).
+  void send_event(Slot& s) {
+    std::string e = next_event(s);
+    if (o.churn_per_s > 0) {
+      s.recent.push_back(e);
+      if (s.recent.size() > o.resend_last) s.recent.pop_front();
+      if (s.conn->reconnecting) return;
+    }
+    send(*s.conn, std::move(e));
   }
   void do_write(Conn& c) {
     c.writing = true;
-    c.ws.async_write(asio::buffer(c.queue.front()), [this, &c](beast::error_code ec, std::size_t) {
+    auto link = c.link;
+    Message m = c.queue.front();
+    link->ws.async_write(asio::buffer(*m), [this, &c, link, m, epoch = c.epoch](beast::error_code ec, std::size_t) {
+      if (epoch != c.epoch) return;  // written (or not) on a socket that churn closed
       c.writing = false;
       if (ec) return conn_failed(c, ec, "write");
       c.queue.pop_front();
@@ -224,28 +259,73 @@ struct LoadDriver::Impl {
     });
   }
   // As fast as possible: the next event of this connection's interactions, round robin.
-  void pump(Conn& c) {
-    Slot& s = *c.slots[c.next_slot++ % c.slots.size()];
-    send(c, next_event(s));
-  }
+  void pump(Conn& c) { send_event(*c.slots[c.next_slot++ % c.slots.size()]); }
   void arm(Slot& s) {
     s.timer.expires_at(s.next);
     s.timer.async_wait([this, &s](beast::error_code ec) {
       if (ec || !generating) return;
-      send(*s.conn, next_event(s));
+      send_event(s);
       s.next += std::chrono::nanoseconds(static_cast<std::int64_t>(1e9 / o.rate));
       arm(s);
     });
   }
 
+  // ---- churn: a connection drops (the socket just closes, as on a network cut), reconnects and
+  // resends each of its interactions' last events, then goes on; what was generated meanwhile is
+  // among them.
+  void churn(Conn& c) {
+    if (c.broken || c.reconnecting || !generating) return;
+    ++c.epoch;
+    c.reconnecting = true;
+    c.writing = false;
+    beast::error_code ignored;
+    c.link->ws.next_layer().close(ignored);
+    c.link = std::make_shared<Link>(io);
+    c.queue.clear();  // what was not written yet is among the resent events
+    auto link = c.link;
+    asio::async_connect(link->ws.next_layer(), endpoints, [this, &c, link, epoch = c.epoch](beast::error_code ec, const tcp::endpoint&) {
+      if (epoch != c.epoch) return;
+      if (ec) return conn_failed(c, ec, "reconnect");
+      link->ws.next_layer().set_option(tcp::no_delay(true));
+      link->ws.async_handshake(o.host + ":" + o.port, o.target, [this, &c, link, epoch](beast::error_code hec) {
+        if (epoch != c.epoch) return;
+        if (hec) return conn_failed(c, hec, "reconnect handshake");
+        link->ws.text(true);
+        c.reconnecting = false;
+        ++reconnects;
+        do_read(c);
+        std::deque<Message> waiting = std::move(c.queue);  // a drain barrier asked for meanwhile goes last
+        c.queue.clear();
+        for (Slot* s : c.slots)
+          for (const auto& e : s->recent) {
+            c.queue.push_back(std::make_shared<const std::string>(e));
+            ++events_resent;
+          }
+        for (auto& m : waiting) c.queue.push_back(std::move(m));
+        if (!c.queue.empty()) do_write(c);
+      });
+    });
+  }
+  void arm_churn() {
+    churn_timer->expires_after(std::chrono::nanoseconds(static_cast<std::int64_t>(1e9 / o.churn_per_s)));
+    churn_timer->async_wait([this](beast::error_code ec) {
+      if (ec || !generating) return;
+      churn(*conns[rng() % conns.size()]);
+      arm_churn();
+    });
+  }
+
   // ---- reads: replies (errors, control.synced)
   void do_read(Conn& c) {
-    c.ws.async_read(c.rbuf, [this, &c](beast::error_code ec, std::size_t) {
+    auto link = c.link;
+    link->ws.async_read(link->rbuf, [this, &c, link, epoch = c.epoch](beast::error_code ec, std::size_t) {
+      if (epoch != c.epoch) return;
       if (ec) {
         if (!stopping) conn_failed(c, ec, "read");
         return;
       }
-      std::string_view m(static_cast<const char*>(c.rbuf.data().data()), c.rbuf.size());
+      beast::flat_buffer& rbuf = link->rbuf;
+      std::string_view m(static_cast<const char*>(rbuf.data().data()), rbuf.size());
       if (m.find("control.synced") != std::string_view::npos) {
         if (!c.synced) {
           c.synced = true;
@@ -255,7 +335,7 @@ struct LoadDriver::Impl {
         ++error_replies;
         note_error("error reply: " + std::string(m.substr(0, 300)));
       }
-      c.rbuf.consume(c.rbuf.size());
+      rbuf.consume(rbuf.size());
       do_read(c);
     });
   }
@@ -314,20 +394,21 @@ bool LoadDriver::connect(double timeout_s, std::string& error) {
   auto& d = *impl_;
   tcp::resolver resolver(d.io);
   beast::error_code resolve_ec;
-  auto endpoints = resolver.resolve(d.o.host, d.o.port, resolve_ec);
+  d.endpoints = resolver.resolve(d.o.host, d.o.port, resolve_ec);
   if (resolve_ec) {
     error = "resolve " + d.o.host + ":" + d.o.port + ": " + resolve_ec.message();
     return false;
   }
-  auto f = d.begin_phase(d.conns.size(), [&d, endpoints] {
+  auto f = d.begin_phase(d.conns.size(), [&d] {
     for (auto& cp : d.conns) {
       auto& c = *cp;
-      asio::async_connect(c.ws.next_layer(), endpoints, [&d, &c](beast::error_code ec, const tcp::endpoint&) {
+      auto link = c.link;
+      asio::async_connect(link->ws.next_layer(), d.endpoints, [&d, &c, link](beast::error_code ec, const tcp::endpoint&) {
         if (ec) return d.conn_failed(c, ec, "connect");
-        c.ws.next_layer().set_option(tcp::no_delay(true));
-        c.ws.async_handshake(d.o.host + ":" + d.o.port, d.o.target, [&d, &c](beast::error_code hec) {
+        link->ws.next_layer().set_option(tcp::no_delay(true));
+        link->ws.async_handshake(d.o.host + ":" + d.o.port, d.o.target, [&d, &c, link](beast::error_code hec) {
           if (hec) return d.conn_failed(c, hec, "handshake");
-          c.ws.text(true);
+          link->ws.text(true);
           d.do_read(c);
           d.finish_one();
         });
@@ -350,6 +431,10 @@ void LoadDriver::start() {
   auto& d = *impl_;
   asio::post(d.io, [&d] {
     d.generating = true;
+    if (d.o.churn_per_s > 0) {
+      d.churn_timer.emplace(d.io);
+      d.arm_churn();
+    }
     if (d.o.rate <= 0) {
       for (auto& c : d.conns) d.pump(*c);
       return;
@@ -374,13 +459,14 @@ bool LoadDriver::stop_and_sync(double timeout_s, std::string& error) {
   auto& d = *impl_;
   auto f = d.begin_phase(d.conns.size(), [&d] {
     d.generating = false;
+    if (d.churn_timer) d.churn_timer->cancel();
     for (auto& c : d.conns)
       if (c->broken) d.finish_one();  // it will never answer
     for (auto& s : d.slots) {
       s->timer.cancel();
       if (s->open) {  // end the call: skip to its last event
         s->step = 4 + d.o.utterances_per_call;
-        d.send(*s->conn, d.next_event(*s));
+        d.send_event(*s);
       }
     }
     for (auto& c : d.conns)
@@ -404,7 +490,7 @@ bool LoadDriver::stop_and_sync(double timeout_s, std::string& error) {
         d.finish_one();
         continue;
       }
-      c.ws.async_close(websocket::close_code::normal, [&d](beast::error_code) { d.finish_one(); });
+      c.link->ws.async_close(websocket::close_code::normal, [&d, link = c.link](beast::error_code) { d.finish_one(); });
     }
   });
   d.wait_phase(closed, 5.0);
@@ -426,6 +512,8 @@ DriverCounters LoadDriver::counters() const {
   c.calls_started = d.calls_started;
   c.error_replies = d.error_replies;
   c.connection_errors = d.connection_errors;
+  c.reconnects = d.reconnects;
+  c.events_resent = d.events_resent;
   c.thread_id = d.tid;
   {
     std::lock_guard lock(d.error_mutex);

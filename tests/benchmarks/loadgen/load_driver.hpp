@@ -20,6 +20,11 @@ struct DriverOptions {
   double ramp_s = 0;                     // rate mode: first calls start evenly over this long (calls arrive
                                          // spread out, not all in the same phase of their script)
   std::uint64_t seed = 7;
+  // Connection churn (the soak): this many connections a second, chosen at random, drop in mid-call
+  // (the socket just closes), reconnect and resend the last `resend_last` events of each of their
+  // interactions, as a platform does after a network blip, then go on.
+  double churn_per_s = 0;
+  std::size_t resend_last = 8;
 };
 
 struct DriverCounters {
@@ -27,6 +32,8 @@ struct DriverCounters {
   std::uint64_t calls_started = 0;
   std::uint64_t error_replies = 0;
   std::uint64_t connection_errors = 0;
+  std::uint64_t reconnects = 0;    // churn: connections dropped and open again
+  std::uint64_t events_resent = 0;
   std::string first_error;
   double thread_cpu_s = 0;  // CPU time of the driver's own thread
   int thread_id = 0;        // its kernel thread id (for per-thread CPU figures)

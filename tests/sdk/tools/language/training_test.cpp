@@ -27,10 +27,10 @@ std::vector<CorpusLine> tiny_corpus() {
   const char* blame[] = {"that is your own fault", "you should have read the terms", "you clearly did not listen"};
   for (int i = 0; i < 12; ++i) {
     std::string n = " (" + std::to_string(i) + ")";
-    for (auto* a : angry) rows.push_back({"frustration", "customer", "-", "direct", a + n, a, "t:" + std::to_string(rows.size())});
-    for (auto* p : plain) rows.push_back({"none", "customer", "-", "neutral", p + n, "-", "t:" + std::to_string(rows.size())});
-    for (auto* a : agent) rows.push_back({"none", "agent", "-", "neutral", a + n, "-", "t:" + std::to_string(rows.size())});
-    for (auto* b : blame) rows.push_back({"blame", "agent", "-", "direct", b + n, b, "t:" + std::to_string(rows.size())});
+    for (auto* a : angry) rows.push_back({"frustration", "customer", "-", "direct", a + n, a, "t:" + std::to_string(rows.size()), {}});
+    for (auto* p : plain) rows.push_back({"none", "customer", "-", "neutral", p + n, "-", "t:" + std::to_string(rows.size()), {}});
+    for (auto* a : agent) rows.push_back({"none", "agent", "-", "neutral", a + n, "-", "t:" + std::to_string(rows.size()), {}});
+    for (auto* b : blame) rows.push_back({"blame", "agent", "-", "direct", b + n, b, "t:" + std::to_string(rows.size()), {}});
   }
   std::erase_if(rows, [](const CorpusLine& r) { return split_of(r.text) != Split::Train; });
   return rows;
@@ -61,7 +61,7 @@ TEST(Training, TheSameCorpusGivesTheSameModelBytes) {
 }
 
 TEST(Training, RefusesRowsOutsideTheTrainSplit) {
-  CorpusLine test_row{"none", "customer", "-", "neutral", "Hello.", "-", "x:1"};
+  CorpusLine test_row{"none", "customer", "-", "neutral", "Hello.", "-", "x:1", {}};
   ASSERT_EQ(split_of(test_row.text), Split::Test);
   std::ostringstream log;
   Diagnostics diags;

@@ -25,7 +25,7 @@ TEST(Variants, NumbersAreSaidAsWords) {
 
 TEST(Variants, TheRecogniserStyleIsLowerCaseWithoutPunctuationAndKeepsTheQuote) {
   CorpusLine l{"frustration", "customer", "-", "effort",
-               "Hi, it's Sam. I've rung you 3 times this week, and I'm fed up!", "I'm fed up", "f.tsv:9"};
+               "Hi, it's Sam. I've rung you 3 times this week, and I'm fed up!", "I'm fed up", "f.tsv:9", {}};
   CorpusLine a = recogniser_style(l);
   EXPECT_EQ(a.text, recogniser_style(l).text) << "deterministic";
   EXPECT_EQ(a.text.find_first_of(".,'!?ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"), std::string::npos) << a.text;
@@ -37,7 +37,7 @@ TEST(Variants, TheRecogniserStyleIsLowerCaseWithoutPunctuationAndKeepsTheQuote) 
 }
 
 TEST(Variants, APartialTranscriptGrowsToItsFinal) {
-  CorpusLine l{"churn_intent", "customer", "-", "direct", "i want to cancel my contract today please", "i want to cancel my contract", "c.tsv:4"};
+  CorpusLine l{"churn_intent", "customer", "-", "direct", "i want to cancel my contract today please", "i want to cancel my contract", "c.tsv:4", {}};
   auto rows = partial_transcripts(l);
   ASSERT_GE(rows.size(), 3u);
   for (std::size_t i = 0; i + 1 < rows.size(); ++i) {
@@ -52,10 +52,10 @@ TEST(Variants, APartialTranscriptGrowsToItsFinal) {
 }
 
 TEST(Variants, ALongTurnHoldsItsSourceAmongPlainLinesOfTheSameSpeaker) {
-  std::vector<CorpusLine> rows{{"none", "customer", "-", "neutral", "My postcode is the same.", "-", "n:1"},
-                               {"none", "customer", "-", "neutral", "Could you read that back?", "-", "n:2"},
-                               {"none", "agent", "-", "neutral", "Thanks for holding.", "-", "n:3"},
-                               {"churn_intent", "customer", "-", "direct", "I'm leaving you.", "I'm leaving you", "c:1"}};
+  std::vector<CorpusLine> rows{{"none", "customer", "-", "neutral", "My postcode is the same.", "-", "n:1", {}},
+                               {"none", "customer", "-", "neutral", "Could you read that back?", "-", "n:2", {}},
+                               {"none", "agent", "-", "neutral", "Thanks for holding.", "-", "n:3", {}},
+                               {"churn_intent", "customer", "-", "direct", "I'm leaving you.", "I'm leaving you", "c:1", {}}};
   auto turns = composed_long_turns(rows);
   ASSERT_EQ(turns.size(), 1u);
   EXPECT_EQ(turns[0].intent, "churn_intent");
