@@ -40,11 +40,19 @@ config=$prefix/share/rightmoment/rightmoment.jsonc
 "$prefix/bin/rightmoment-host" --config "$prefix/etc/rightmoment/rightmoment.jsonc" --check-config
 if grep -n "$source" "$config" "$prefix/etc/rightmoment/rightmoment.jsonc"; then fail "an installed configuration names the source tree"; fi
 
+# The README example is a plain C program. A sanitizer build's plugin needs its sanitizer runtime
+# loaded first, so for that build only the example runs with the runtime the plugin names preloaded.
+# A normal build's plugin names none, and nothing is preloaded.
+sanitizer_preload=$(ldd "$plugin_file" | awk '/lib(a|t|ub)san\.so/ {print $3; exit}')
+[ -z "$sanitizer_preload" ] || echo "sanitizer build: the examples run with LD_PRELOAD=$sanitizer_preload"
+
 run_example() {  # run_example NAME PROGRAM PLUGIN
   # Each on a fresh store: a second run of the same call on the first run's store resumes it from
   # the outcome record (restart continuity) instead of popping again.
   find "$prefix" -name '*.db' -o -name '*.db-wal' -o -name '*.db-shm' | xargs -r rm -f
-  "$2" "$3" "$config" > "$tmp/$1.out" 2> "$tmp/$1.err" || { cat "$tmp/$1.err"; fail "$1: the example exited $?"; }
+  local rc=0
+  env ${sanitizer_preload:+LD_PRELOAD="$sanitizer_preload"} "$2" "$3" "$config" > "$tmp/$1.out" 2> "$tmp/$1.err" || rc=$?
+  [ "$rc" -eq 0 ] || { cat "$tmp/$1.err"; fail "$1: the example exited $rc"; }
   grep -q '"kind":"screen_pop"' "$tmp/$1.out" || { cat "$tmp/$1.out" "$tmp/$1.err"; fail "$1: no screen pop printed"; }
   echo "$1: loaded $3 and printed the screen pop"
 }
