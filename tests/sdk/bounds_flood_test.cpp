@@ -108,6 +108,30 @@ long growth_after_warmup(const char* what, int rounds, const std::function<void(
   return last - warm;
 }
 
+// Under AddressSanitizer every freed block stays resident in its quarantine, so growth after the
+// warm-up measures the quarantine (24 to 125 MB in these floods), not the plugin's bounds. There the
+// counts are still checked and the memory is only printed; the normal build checks the margins.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kResidentMemoryIsMeaningful = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kResidentMemoryIsMeaningful = false;
+#else
+constexpr bool kResidentMemoryIsMeaningful = true;
+#endif
+#else
+constexpr bool kResidentMemoryIsMeaningful = true;
+#endif
+
+void expect_growth_below(long grew_kib, long limit_kib) {
+  if (kResidentMemoryIsMeaningful) {
+    EXPECT_LT(grew_kib, limit_kib);
+  } else {
+    std::cout << "address sanitizer build: memory margin " << limit_kib << " KiB not checked (grew " << grew_kib
+              << " KiB)\n";
+  }
+}
+
 TEST(BoundsFlood, InteractionsPastMaxInteractionsEvictTheLeastRecentlyActive) {
   Flooded f("interactions");
   EventSocket ws(f.events_url());
@@ -125,7 +149,7 @@ TEST(BoundsFlood, InteractionsPastMaxInteractionsEvictTheLeastRecentlyActive) {
   }, 14);  // the warm-up fills the 65,536 ended ids remembered for late events
   // Before: 2.4 KB more per interaction, 47 MB over the four measured rounds. Now a step of a few MB
   // is possible: each SQLite connection the pool opens under load caches up to 2 MiB.
-  EXPECT_LT(grew, 12 * 1024);
+  expect_growth_below(grew, 12 * 1024);
 }
 
 TEST(BoundsFlood, TheSeenEventIdsOfALongCallStayInTheirWindow) {
@@ -147,7 +171,7 @@ TEST(BoundsFlood, TheSeenEventIdsOfALongCallStayInTheirWindow) {
   EXPECT_EQ(f.metrics()["duplicate_events"], before + 1);
   EXPECT_EQ(f.prompts(), 1u);  // the screen pop, once
   // Before: 90,000 more ids, 6.6 MB more.
-  EXPECT_LT(grew, 2 * 1024);
+  expect_growth_below(grew, 2 * 1024);
 }
 
 TEST(BoundsFlood, AHoldFloodArmsOneTimerAndCancelledTimersLeaveTheQueue) {
@@ -170,7 +194,7 @@ TEST(BoundsFlood, AHoldFloodArmsOneTimerAndCancelledTimersLeaveTheQueue) {
   });
   EXPECT_GE(f.applied("timers"), 4u * (kPerRound - 1));
   // Before: 60,000 more armed timers and 30,000 cancelled ones kept until their deadline, 19 MB more.
-  EXPECT_LT(grew, 4 * 1024);
+  expect_growth_below(grew, 4 * 1024);
 }
 
 TEST(BoundsFlood, AFloodOfAgentsOnOneCallGetsFourScreenPops) {
@@ -188,7 +212,7 @@ TEST(BoundsFlood, AFloodOfAgentsOnOneCallGetsFourScreenPops) {
   EXPECT_EQ(f.prompts(), 4u);
   EXPECT_EQ(f.applied("agents"), 3u * kPerRound - 4);
   EXPECT_LE(f.status()["popup"]["cards_active"].get<int>(), 4);
-  EXPECT_LT(grew, 3 * 1024);  // before: 10,000 more agents with a screen pop each, 8.6 MB more
+  expect_growth_below(grew, 3 * 1024);  // before: 10,000 more agents with a screen pop each, 8.6 MB more
 }
 
 TEST(BoundsFlood, PopupCardsAgentsAndPagesAreBounded) {
@@ -223,7 +247,7 @@ TEST(BoundsFlood, PopupCardsAgentsAndPagesAreBounded) {
     }
   });
   EXPECT_TRUE(f.settles([](const json& s) { return s["popup"]["pages_open"] == 0; }));
-  EXPECT_LT(grew, 2 * 1024);
+  expect_growth_below(grew, 2 * 1024);
 }
 
 TEST(BoundsFlood, ConnectionsCountFromTheirAcceptAndComeAndGoWithoutGrowth) {
@@ -259,7 +283,7 @@ TEST(BoundsFlood, ConnectionsCountFromTheirAcceptAndComeAndGoWithoutGrowth) {
   });
   EXPECT_EQ(f.status()["transport"]["connections_accepted"], 4 * 101);
   EXPECT_EQ(f.metrics()["interactions_started"], 400);
-  EXPECT_LT(grew, 3 * 1024);
+  expect_growth_below(grew, 3 * 1024);
 }
 
 TEST(BoundsFlood, UnknownEventTypesAreCountedUnderBoundedLabels) {
