@@ -151,7 +151,9 @@ void PopupHub::on_page_message(const std::string& agent_id, std::uint64_t page_i
     reply(error_reply(code, why, prompt_id));
   };
   if (!msg.is_object()) return refuse("bad_json", "expected a JSON object");
-  auto type = msg.value("type", std::string());
+  // Not value(): it throws when "type" is there but is not a string (found by fuzz_web).
+  auto t = msg.find("type");
+  std::string type = t != msg.end() && t->is_string() ? t->get<std::string>() : std::string();
   if (type == "ping") return reply("{\"type\":\"pong\"}");
   if (type != "prompt.feedback") return refuse("bad_type", "expected type prompt.feedback");
   if (!msg.contains("prompt_id") || !msg["prompt_id"].is_string() || !msg.contains("action") || !msg["action"].is_string())
