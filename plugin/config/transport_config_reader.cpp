@@ -7,16 +7,12 @@
 
 #include "plugin/config/plugin_config.hpp"
 #include "plugin/core/comma_list.hpp"
-#include "plugin/core/event_adapter.hpp"
+#include "adapters/events/builtin_adapters.hpp"
 
 namespace rightmoment {
 namespace {
 
-bool known_adapter(const std::string& name) {
-  for (const auto& n : event_adapter_names())
-    if (n == name) return true;
-  return false;
-}
+bool known_adapter(const std::string& name) { return builtin_adapters().has_event_adapter(name); }
 
 // Base64 as Genesys shows a client secret: A-Z a-z 0-9 + /, padded with "=" to a multiple of 4.
 bool is_base64(const std::string& s) {
@@ -107,7 +103,7 @@ void read_genesys_channel(ConfigReader& r, const std::string& at, ClientConfig& 
 
 std::string adapter_list() {
   std::string list;
-  for (const auto& n : event_adapter_names()) list += (list.empty() ? "" : ", ") + n;
+  for (const auto& n : builtin_adapters().event_adapter_names()) list += (list.empty() ? "" : ", ") + n;
   return list;
 }
 

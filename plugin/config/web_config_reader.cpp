@@ -5,7 +5,7 @@
 
 #include "plugin/config/plugin_config.hpp"
 #include "plugin/config/transport_config_reader.hpp"
-#include "plugin/core/webhook_adapter.hpp"
+#include "adapters/events/builtin_adapters.hpp"
 
 namespace rightmoment {
 namespace {
@@ -142,7 +142,7 @@ void read_webhooks_config(ConfigReader& r, const std::string& base_dir, Webhooks
     for (const auto& other : webhooks.endpoints)
       if (other.path == e.path) r.error(at + "/path", "'" + e.path + "' is served by another endpoint");
     read_settings(r, at + "/settings", e.settings);
-    auto names = webhook_adapter_names();
+    auto names = builtin_adapters().webhook_adapter_names();
     AdapterOptions options;
     options.settings = e.settings;
     std::string why;
@@ -150,7 +150,7 @@ void read_webhooks_config(ConfigReader& r, const std::string& base_dir, Webhooks
       std::string known;
       for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
       r.error(at + "/adapter", "unknown webhook adapter '" + e.adapter + "' (known: " + known + ")");
-    } else if (webhooks.enabled && !make_webhook_adapter(e.adapter, options, why)) {
+    } else if (webhooks.enabled && !builtin_adapters().make_webhook_adapter(e.adapter, options, why)) {
       r.error(at + "/settings", why);  // made once here, so that a wrong setting names its file and line
     }
 

@@ -90,9 +90,4 @@ class EventAdapter {
   virtual ChannelController* channel_controller() { return nullptr; }
 };
 
-// Creates the adapter registered under name ("generic", "genesys-audiohook", ...); nullptr when unknown.
-std::unique_ptr<EventAdapter> make_event_adapter(std::string_view name, const AdapterOptions& options);
-// Every registered adapter name, for configuration checks.
-std::vector<std::string> event_adapter_names();
-
 }  // namespace rightmoment

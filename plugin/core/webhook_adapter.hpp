@@ -42,10 +42,4 @@ class WebhookAdapter {
   virtual void on_request(const WebhookRequest& request, EventTimeMs wall_now_ms, WebhookOutput& out) = 0;
 };
 
-// Creates the webhook adapter registered under name ("twilio-transcriptions"), configured by
-// options.settings; nullptr with the reason in error when the name is unknown or a setting is wrong.
-std::unique_ptr<WebhookAdapter> make_webhook_adapter(std::string_view name, const AdapterOptions& options, std::string& error);
-// Every registered webhook adapter name, for configuration checks.
-std::vector<std::string> webhook_adapter_names();
-
 }  // namespace rightmoment

@@ -74,9 +74,11 @@ bool is_normal_close(const beast::error_code& ec) {
 
 // State shared by every connection of one TransportService.
 struct TransportService::Impl : std::enable_shared_from_this<TransportService::Impl> {
-  Impl(EventSink& s, std::shared_ptr<spdlog::logger> l, unsigned n) : sink(s), log(std::move(l)), threads_wanted(n ? n : 1) {}
+  Impl(EventSink& s, AdapterRegistry a, std::shared_ptr<spdlog::logger> l, unsigned n)
+      : sink(s), adapters(std::move(a)), log(std::move(l)), threads_wanted(n ? n : 1) {}
 
   EventSink& sink;
+  const AdapterRegistry adapters;
   std::shared_ptr<spdlog::logger> log;
   unsigned threads_wanted;
   net::io_context ioc;
@@ -404,8 +406,9 @@ class ServerSession : public Connection<NextLayer, ServerSession<NextLayer>>,
  public:
   template <typename... StreamArgs>
   ServerSession(ImplPtr impl, const ListenerConfig& cfg, std::string remote, StreamArgs&&... stream_args)
-      : Base(std::move(impl), websocket::stream<NextLayer>(std::forward<StreamArgs>(stream_args)...),
-             std::shared_ptr<EventAdapter>(make_event_adapter(cfg.adapter, options_for(cfg))), cfg.adapter,
+      // impl is copied, not moved: the adapter argument reads it, and arguments have no order.
+      : Base(impl, websocket::stream<NextLayer>(std::forward<StreamArgs>(stream_args)...),
+             std::shared_ptr<EventAdapter>(impl->adapters.make_event_adapter(cfg.adapter, options_for(cfg))), cfg.adapter,
              cfg.max_message_bytes, cfg.write_queue_limit),
         cfg_(cfg),
         remote_(std::move(remote)) {
@@ -554,7 +557,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   Listener(ImplPtr impl, ListenerConfig cfg) : impl_(std::move(impl)), cfg_(std::move(cfg)), acceptor_(impl_->ioc) {}
 
   bool open(std::string& error) {
-    if (!make_event_adapter(cfg_.adapter, AdapterOptions{})) {
+    if (!impl_->adapters.has_event_adapter(cfg_.adapter)) {
       error = "listener '" + cfg_.name + "': unknown adapter '" + cfg_.adapter + "'";
       return false;
     }
@@ -758,7 +761,7 @@ class Client : public std::enable_shared_from_this<Client>, public ChannelDriver
     AdapterOptions o;
     o.max_message_bytes = cfg_.max_message_bytes;
     o.settings = cfg_.settings;
-    adapter_ = std::shared_ptr<EventAdapter>(make_event_adapter(cfg_.adapter, o));
+    adapter_ = std::shared_ptr<EventAdapter>(impl_->adapters.make_event_adapter(cfg_.adapter, o));
     controller_ = adapter_ ? adapter_->channel_controller() : nullptr;
     if (!controller_) url_ = parse_url(cfg_.url, "ws");
     if (controller_ || (url_ && url_->tls)) {
@@ -954,8 +957,9 @@ void ClientConnection<NextLayer>::on_finished() {
 
 }  // namespace
 
-TransportService::TransportService(EventSink& sink, std::shared_ptr<spdlog::logger> log, unsigned io_threads)
-    : impl_(std::make_shared<Impl>(sink, std::move(log), io_threads)) {}
+TransportService::TransportService(EventSink& sink, AdapterRegistry adapters, std::shared_ptr<spdlog::logger> log,
+                                   unsigned io_threads)
+    : impl_(std::make_shared<Impl>(sink, std::move(adapters), std::move(log), io_threads)) {}
 
 TransportService::~TransportService() { stop(); }
 

@@ -10,7 +10,8 @@
 
 #include <spdlog/logger.h>
 
-#include "plugin/transport/event_sink.hpp"
+#include "plugin/core/adapter_registry.hpp"
+#include "plugin/core/event_sink.hpp"
 #include "plugin/transport/transport_config.hpp"
 
 namespace rightmoment {
@@ -33,7 +34,8 @@ struct TransportStats {
 
 class TransportService {
  public:
-  TransportService(EventSink& sink, std::shared_ptr<spdlog::logger> log, unsigned io_threads);
+  // Each connection's adapter comes from adapters, by the name its listener or client configures.
+  TransportService(EventSink& sink, AdapterRegistry adapters, std::shared_ptr<spdlog::logger> log, unsigned io_threads);
   ~TransportService();
   TransportService(const TransportService&) = delete;
   TransportService& operator=(const TransportService&) = delete;

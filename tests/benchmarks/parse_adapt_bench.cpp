@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "adapters/events/builtin_adapters.hpp"
 #include "adapters/events/twilio_media_streams/twilio_signature.hpp"
 #include "plugin/core/event_adapter.hpp"
 #include "plugin/core/event_parser.hpp"
@@ -39,7 +40,7 @@ BENCHMARK_CAPTURE(BM_ParseCanonicalEvent, started, kStarted);
 
 // What a generic listener does per message: the adapter parses, validates and emits the event.
 void BM_GenericAdapter(benchmark::State& state) {
-  auto adapter = make_event_adapter("generic", AdapterOptions{});
+  auto adapter = builtin_adapters().make_event_adapter("generic", AdapterOptions{});
   AdapterOutput out;
   adapter->on_open(HandshakeInfo{}, out);
   for (auto _ : state) {
@@ -64,7 +65,7 @@ void BM_VendorSession(benchmark::State& state, const std::string& adapter_name, 
   std::size_t events = 0;
   const HandshakeInfo handshake = testing::recorded_handshake(fixture, kWall);
   for (auto _ : state) {
-    auto adapter = make_event_adapter(adapter_name, AdapterOptions{});
+    auto adapter = builtin_adapters().make_event_adapter(adapter_name, AdapterOptions{});
     AdapterOutput out;
     adapter->on_open(handshake, out);
     for (const auto& l : lines) adapter->on_text(l, kWall, out);
@@ -98,7 +99,7 @@ void BM_TwilioTranscriptionWebhook(benchmark::State& state) {
   AdapterOptions options;
   options.settings = {{"public_url", "https://rightmoment.example.com"}, {"auth_token", "bench-auth-token"}};
   std::string error;
-  auto adapter = make_webhook_adapter("twilio-transcriptions", options, error);
+  auto adapter = builtin_adapters().make_webhook_adapter("twilio-transcriptions", options, error);
   std::map<std::string, std::string> headers{
       {"content-type", "application/x-www-form-urlencoded"},
       {"x-twilio-signature", twilio::signature("bench-auth-token", "https://rightmoment.example.com/twilio/transcriptions",

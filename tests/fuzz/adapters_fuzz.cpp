@@ -3,13 +3,14 @@
 #include <cstdint>
 #include <string_view>
 
+#include "adapters/events/builtin_adapters.hpp"
 #include "plugin/core/event_adapter.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;
-  auto names = rightmoment::event_adapter_names();
+  auto names = rightmoment::builtin_adapters().event_adapter_names();
   if (names.empty()) return 0;
-  auto adapter = rightmoment::make_event_adapter(names[data[0] % names.size()], rightmoment::AdapterOptions{});
+  auto adapter = rightmoment::builtin_adapters().make_event_adapter(names[data[0] % names.size()], rightmoment::AdapterOptions{});
   if (!adapter) return 0;
   std::string_view rest(reinterpret_cast<const char*>(data) + 1, size - 1);
   rightmoment::AdapterOutput out;

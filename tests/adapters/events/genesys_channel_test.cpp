@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "adapters/events/builtin_adapters.hpp"
 #include "adapters/events/genesys_notifications/genesys_channel.hpp"
 #include "plugin/core/event_adapter.hpp"
 
@@ -361,8 +362,8 @@ TEST(GenesysChannel, OptionsComeFromTheAdaptersSettings) {
   // The adapter runs the channel only in that form.
   AdapterOptions with;
   with.settings = {{"client_id", "id"}, {"client_secret", "s"}, {"api_base", "https://a"}, {"login_base", "https://l"}, {"users", "u1"}};
-  EXPECT_TRUE(make_event_adapter("genesys-notifications", with)->channel_controller());
-  EXPECT_FALSE(make_event_adapter("genesys-notifications", {})->channel_controller());
+  EXPECT_TRUE(builtin_adapters().make_event_adapter("genesys-notifications", with)->channel_controller());
+  EXPECT_FALSE(builtin_adapters().make_event_adapter("genesys-notifications", {})->channel_controller());
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "adapters/events/builtin_adapters.hpp"
 #include "adapters/events/genesys_notifications/genesys_channel.hpp"
 #include "plugin/core/event_adapter.hpp"
 
@@ -41,7 +42,7 @@ std::string conversation(const std::string& id, const std::string& customer_stat
 }
 
 TEST(GenesysNotificationsTranscripts, ExternalIsTheCustomerInternalTheAgentAtTheSessionOffset) {
-  auto a = make_event_adapter("genesys-notifications", {});
+  auto a = builtin_adapters().make_event_adapter("genesys-notifications", {});
   AdapterOutput out;
   a->on_text(transcription("c1", json::array({line("u-1", "EXTERNAL", "I want to cancel"), line("u-2", "INTERNAL", "Let me help", true, 21000),
                                               line("u-3", "BOTH", "mixed audio names nobody")})),
@@ -58,7 +59,7 @@ TEST(GenesysNotificationsTranscripts, ExternalIsTheCustomerInternalTheAgentAtThe
 }
 
 TEST(GenesysNotificationsTranscripts, WithoutASessionStartTheBatchTimeIsUsed) {
-  auto a = make_event_adapter("genesys-notifications", {});
+  auto a = builtin_adapters().make_event_adapter("genesys-notifications", {});
   AdapterOutput out;
   a->on_text(transcription("c1", json::array({line("u-1", "EXTERNAL", "hello")}), {{"sessionStartTimeMs", nullptr}}), kWall, out);
   ASSERT_EQ(out.events.size(), 1u);
@@ -66,7 +67,7 @@ TEST(GenesysNotificationsTranscripts, WithoutASessionStartTheBatchTimeIsUsed) {
 }
 
 TEST(GenesysNotificationsTranscripts, AFinalUtteranceDeliveredTwiceIsOneEventAndPartialsFollowTheirText) {
-  auto a = make_event_adapter("genesys-notifications", {});
+  auto a = builtin_adapters().make_event_adapter("genesys-notifications", {});
   AdapterOutput out;
   std::string partial = transcription("c1", json::array({line("u-1", "EXTERNAL", "I want to", false)}));
   a->on_text(partial, kWall, out);
@@ -84,7 +85,7 @@ TEST(GenesysNotificationsTranscripts, AFinalUtteranceDeliveredTwiceIsOneEventAnd
 }
 
 TEST(GenesysNotificationsTranscripts, StatusOnlyMessagesAndOddTranscriptsAreIgnoredNeverFatal) {
-  auto a = make_event_adapter("genesys-notifications", {});
+  auto a = builtin_adapters().make_event_adapter("genesys-notifications", {});
   AdapterOutput out;
   a->on_text(json{{"topicName", "v2.conversations.c1.transcription"},
                   {"eventBody", {{"conversationId", "c1"}, {"status", {{"status", "SESSION_ENDED"}}}}}}
@@ -102,7 +103,7 @@ TEST(GenesysNotificationsTranscripts, StatusOnlyMessagesAndOddTranscriptsAreIgno
 }
 
 TEST(GenesysNotificationsTranscripts, TranscriptsOfAnEndedConversationAreLate) {
-  auto a = make_event_adapter("genesys-notifications", {});
+  auto a = builtin_adapters().make_event_adapter("genesys-notifications", {});
   AdapterOutput out;
   a->on_text(conversation("c1", "connected"), kWall, out);
   a->on_text(conversation("c1", "disconnected"), kWall, out);
@@ -119,7 +120,7 @@ AdapterOptions channel_settings() {
 }
 
 TEST(GenesysNotificationsChannel, AConversationGetsItsTranscriptionTopicWhileLiveAndLosesItWhenItEnds) {
-  auto a = make_event_adapter("genesys-notifications", channel_settings());
+  auto a = builtin_adapters().make_event_adapter("genesys-notifications", channel_settings());
   auto* channel = dynamic_cast<GenesysChannel*>(a->channel_controller());
   ASSERT_TRUE(channel);
   EXPECT_TRUE(a->client_handshake_messages().empty());  // subscriptions go over REST
@@ -141,7 +142,7 @@ TEST(GenesysNotificationsChannel, AConversationGetsItsTranscriptionTopicWhileLiv
 TEST(GenesysNotificationsChannel, TheStaticFormStillSubscribesOverTheSocket) {
   AdapterOptions o;
   o.settings["topics"] = "v2.users.u1.conversations";
-  auto a = make_event_adapter("genesys-notifications", o);
+  auto a = builtin_adapters().make_event_adapter("genesys-notifications", o);
   EXPECT_FALSE(a->channel_controller());
   ASSERT_EQ(a->client_handshake_messages().size(), 1u);
   EXPECT_EQ(json::parse(a->client_handshake_messages()[0])["topics"], json::array({"v2.users.u1.conversations"}));

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/sinks/ringbuffer_sink.h>
 
+#include "adapters/events/builtin_adapters.hpp"
 #include "plugin/transport/transport_service.hpp"
 #include "tests/support/fake_genesys_cloud.hpp"
 #include "tests/support/recording_event_sink.hpp"
@@ -48,7 +49,7 @@ ClientConfig client_for(const FakeGenesysCloud& cloud, const std::string& secret
 struct Running {
   Sink sink;
   std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> log_lines = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(2000);
-  TransportService transport{sink, std::make_shared<spdlog::logger>("t", log_lines), 1};
+  TransportService transport{sink, builtin_adapters(), std::make_shared<spdlog::logger>("t", log_lines), 1};
 
   explicit Running(const ClientConfig& c) {
     std::string error;

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "adapters/events/builtin_adapters.hpp"
 #include "adapters/events/twilio_media_streams/twilio_signature.hpp"
 #include "plugin/core/webhook_adapter.hpp"
 #include "tests/support/twilio_signer.hpp"
@@ -54,7 +55,7 @@ std::unique_ptr<WebhookAdapter> make_webhook(std::map<std::string, std::string> 
   options.settings = {{"public_url", kPublic + "/"}, {"auth_token", kToken}};
   for (auto& [k, v] : settings) options.settings[k] = v;
   std::string error;
-  auto a = make_webhook_adapter("twilio-transcriptions", options, error);
+  auto a = builtin_adapters().make_webhook_adapter("twilio-transcriptions", options, error);
   EXPECT_TRUE(a) << error;
   return a;
 }
@@ -183,30 +184,30 @@ TEST(TwilioTranscriptionWebhook, StartedStoppedAndErrorsAreAnsweredAndCounted) {
 TEST(TwilioTranscriptionWebhook, SettingsAreCheckedWhenTheAdapterIsMade) {
   std::string error;
   AdapterOptions none;
-  EXPECT_FALSE(make_webhook_adapter("twilio-transcriptions", none, error));
+  EXPECT_FALSE(builtin_adapters().make_webhook_adapter("twilio-transcriptions", none, error));
   EXPECT_NE(error.find("public_url"), std::string::npos);
   AdapterOptions no_token;
   no_token.settings = {{"public_url", kPublic}};
-  EXPECT_FALSE(make_webhook_adapter("twilio-transcriptions", no_token, error));
+  EXPECT_FALSE(builtin_adapters().make_webhook_adapter("twilio-transcriptions", no_token, error));
   EXPECT_NE(error.find("auth_token"), std::string::npos);
   for (const char* url : {"rightmoment.example.com", "https://", "https:///x", "https://h.example/?a=1", "https://user:pw@h.example"}) {
     AdapterOptions o;
     o.settings = {{"public_url", url}, {"auth_token", kToken}};
-    EXPECT_FALSE(make_webhook_adapter("twilio-transcriptions", o, error)) << url;
+    EXPECT_FALSE(builtin_adapters().make_webhook_adapter("twilio-transcriptions", o, error)) << url;
   }
   AdapterOptions env;
   env.settings = {{"public_url", kPublic}, {"auth_token_env", "RM_TEST_TWILIO_TOKENS_UNSET"}};
-  EXPECT_FALSE(make_webhook_adapter("twilio-transcriptions", env, error));
+  EXPECT_FALSE(builtin_adapters().make_webhook_adapter("twilio-transcriptions", env, error));
   // While a token is rotated, both are accepted.
   ::setenv("RM_TEST_TWILIO_TOKENS", ("old-token," + kToken).c_str(), 1);
   env.settings["auth_token_env"] = "RM_TEST_TWILIO_TOKENS";
-  auto a = make_webhook_adapter("twilio-transcriptions", env, error);
+  auto a = builtin_adapters().make_webhook_adapter("twilio-transcriptions", env, error);
   ASSERT_TRUE(a) << error;
   auto params = content("6", "inbound_track", "hello");
   EXPECT_EQ(post(*a, params, signed_for(params, "old-token")).status(), 200u);
   EXPECT_EQ(post(*a, params, signed_for(params)).status(), 200u);
-  EXPECT_FALSE(make_webhook_adapter("fax-webhook", env, error));
-  EXPECT_EQ(webhook_adapter_names(), (std::vector<std::string>{"twilio-transcriptions"}));
+  EXPECT_FALSE(builtin_adapters().make_webhook_adapter("fax-webhook", env, error));
+  EXPECT_EQ(builtin_adapters().webhook_adapter_names(), (std::vector<std::string>{"twilio-transcriptions"}));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "adapters/events/builtin_adapters.hpp"
 #include "plugin/core/event_adapter.hpp"
 #include "tests/support/recorded_handshake.hpp"
 
@@ -23,7 +24,7 @@ struct Replayed {
 };
 
 Replayed replay(const std::string& adapter, const std::string& fixture, AdapterOptions options = {}) {
-  auto a = make_event_adapter(adapter, options);
+  auto a = builtin_adapters().make_event_adapter(adapter, options);
   EXPECT_TRUE(a) << adapter;
   Replayed r;
   if (!a) return r;
@@ -121,7 +122,7 @@ TEST(GenesysNotifications, FullStateIsDiffedIntoEventsAndTranscriptsBecomeUttera
   EXPECT_EQ(r.events[1].agent_id.value_or(""), "7e3c");
   EXPECT_EQ(r.events[2].text, "I'm thinking of switching to another provider");
   EXPECT_EQ(r.events[3].ts, *parse_rfc3339("2024-05-01T10:03:11.000Z"));
-  auto a = make_event_adapter("genesys-notifications", options);
+  auto a = builtin_adapters().make_event_adapter("genesys-notifications", options);
   auto subscribe = nlohmann::json::parse(a->client_handshake_messages().at(0));
   EXPECT_EQ(subscribe["message"], "subscribe");
   EXPECT_EQ(subscribe["topics"].size(), 2u);
@@ -129,7 +130,7 @@ TEST(GenesysNotifications, FullStateIsDiffedIntoEventsAndTranscriptsBecomeUttera
 }
 
 TEST(GenesysNotifications, ANotificationDeliveredTwiceYieldsTheSameEventIds) {
-  auto a = make_event_adapter("genesys-notifications", {});
+  auto a = builtin_adapters().make_event_adapter("genesys-notifications", {});
   std::ifstream in(RIGHTMOMENT_SOURCE_DIR "/tests/fixtures/genesys_notifications/conversation.jsonl");
   std::vector<std::string> lines;
   for (std::string l; std::getline(in, l);) lines.push_back(l);
@@ -151,8 +152,8 @@ TEST(VendorAdapters, MalformedAndOddMessagesAreRefusedOrIgnoredNeverFatal) {
       R"({"TranscriptionEvent":"transcription-content","TranscriptionData":"{broken"})",
       R"({"event":"start","start":{"customParameters":{"agentId":["x"]}}})", std::string(200, '{'),
       std::string("{\"event\":\"dtmf\",\"dtmf\":{\"digit\":\"\xff\"}}")};
-  for (const auto& name : event_adapter_names()) {
-    auto a = make_event_adapter(name, {});
+  for (const auto& name : builtin_adapters().event_adapter_names()) {
+    auto a = builtin_adapters().make_event_adapter(name, {});
     ASSERT_TRUE(a) << name;
     AdapterOutput out;
     for (const auto& m : odd) a->on_text(m, kWall, out);
@@ -167,15 +168,15 @@ TEST(VendorAdapters, MalformedAndOddMessagesAreRefusedOrIgnoredNeverFatal) {
 }
 
 TEST(AdapterRegistry, KnowsEveryAdapterByName) {
-  auto names = event_adapter_names();
+  auto names = builtin_adapters().event_adapter_names();
   for (const char* n : {"generic", "genesys-audiohook", "genesys-notifications", "twilio-media-streams", "amazon-connect"})
     EXPECT_NE(std::find(names.begin(), names.end(), n), names.end()) << n;
-  EXPECT_FALSE(make_event_adapter("fax-machine", {}));
+  EXPECT_FALSE(builtin_adapters().make_event_adapter("fax-machine", {}));
 }
 
 // Found in review: a long-lived forwarder connection remembered every contact it ever saw.
 TEST(AmazonConnect, ALongLivedConnectionRemembersOnlyRecentContacts) {
-  auto a = make_event_adapter("amazon-connect", AdapterOptions{});
+  auto a = builtin_adapters().make_event_adapter("amazon-connect", AdapterOptions{});
   ASSERT_TRUE(a);
   auto initiated = [](int i) {
     return R"({"detail-type":"Amazon Connect Contact Event","time":"2026-11-22T10:00:00Z","detail":{"eventType":"INITIATED","contactId":"c-)" +
@@ -194,7 +195,7 @@ TEST(AmazonConnect, ALongLivedConnectionRemembersOnlyRecentContacts) {
 // Issue 14: Contact Lens COMPLETED and FAILED were ignored, so the interaction stayed open.
 TEST(AmazonConnect, ContactLensCompletedOrFailedEndsTheInteraction) {
   for (const char* end : {"COMPLETED", "FAILED"}) {
-    auto a = make_event_adapter("amazon-connect", AdapterOptions{});
+    auto a = builtin_adapters().make_event_adapter("amazon-connect", AdapterOptions{});
     AdapterOutput out;
     a->on_text(R"({"Version":"1.0.0","Channel":"VOICE","AccountId":"123456789012","InstanceId":"i-1","ContactId":"c-2","LanguageCode":"en-US","EventType":"STARTED"})",
                kWall, out);
@@ -210,7 +211,7 @@ TEST(AmazonConnect, ContactLensCompletedOrFailedEndsTheInteraction) {
 
 // Issue 14: AWS's own samples reuse segment ids across participants, and a customer line was lost.
 TEST(AmazonConnect, DuplicatesAreKeyedOnTheParticipantAndTheId) {
-  auto a = make_event_adapter("amazon-connect", AdapterOptions{});
+  auto a = builtin_adapters().make_event_adapter("amazon-connect", AdapterOptions{});
   AdapterOutput out;
   auto segment = [](const char* role, const char* text) {
     return std::string(R"({"Version":"1.0.0","ContactId":"c-3","EventType":"SEGMENTS","Segments":[{"Transcript":{"Id":"seg-1","ParticipantId":")") +
@@ -227,7 +228,7 @@ TEST(AmazonConnect, DuplicatesAreKeyedOnTheParticipantAndTheId) {
 
 // Issue 14: a bare EventBridge 'detail' was dropped silently.
 TEST(AmazonConnect, ABareDetailObjectIsRefusedWithACode) {
-  auto a = make_event_adapter("amazon-connect", AdapterOptions{});
+  auto a = builtin_adapters().make_event_adapter("amazon-connect", AdapterOptions{});
   AdapterOutput out;
   a->on_text(R"({"eventType":"INITIATED","contactId":"c-4","channel":"VOICE","initiationMethod":"INBOUND"})", kWall, out);
   a->on_text(R"({"eventType":"COMPLETED","contactId":"c-4","channel":"VOICE"})", kWall, out);
@@ -238,7 +239,7 @@ TEST(AmazonConnect, ABareDetailObjectIsRefusedWithACode) {
 
 // Issue 14: a DISCONNECTED for an unknown contact created an interaction and ended it on the spot.
 TEST(AmazonConnect, AnEndForAContactNeverSeenIsCountedAndCreatesNothing) {
-  auto a = make_event_adapter("amazon-connect", AdapterOptions{});
+  auto a = builtin_adapters().make_event_adapter("amazon-connect", AdapterOptions{});
   AdapterOutput out;
   a->on_text(R"({"version":"0","detail-type":"Amazon Connect Contact Event","time":"2026-11-22T10:05:00Z","detail":{"eventType":"DISCONNECTED","contactId":"c-5","disconnectTimestamp":"2026-11-22T10:05:00.000Z"}})",
              kWall, out);
@@ -256,7 +257,7 @@ TEST(AmazonConnect, AnEndForAContactNeverSeenIsCountedAndCreatesNothing) {
 }
 
 TEST(TwilioMediaStreams, ADtmfEventWithoutADigitIsRefused) {
-  auto a = make_event_adapter("twilio-media-streams", AdapterOptions{});
+  auto a = builtin_adapters().make_event_adapter("twilio-media-streams", AdapterOptions{});
   ASSERT_TRUE(a);
   AdapterOutput out;
   a->on_text(R"({"event":"start","sequenceNumber":"1","start":{"callSid":"CA9","streamSid":"MZ9","customParameters":{}},"streamSid":"MZ9"})",
@@ -273,7 +274,7 @@ TEST(TwilioMediaStreams, ADtmfEventWithoutADigitIsRefused) {
 
 // From the adapter review: agent.left was stamped on arrival; the leg's disconnectedTime is the moment.
 TEST(GenesysNotifications, AnAgentLeavesAtTheLegsDisconnectedTime) {
-  auto a = make_event_adapter("genesys-notifications", AdapterOptions{});
+  auto a = builtin_adapters().make_event_adapter("genesys-notifications", AdapterOptions{});
   ASSERT_TRUE(a);
   auto note = [](const std::string& agent_call) {
     return R"({"topicName":"v2.users.u1.conversations","eventBody":{"id":"cv1","participants":[)"
@@ -301,7 +302,7 @@ TEST(GenesysNotifications, AnAgentLeavesAtTheLegsDisconnectedTime) {
 }
 
 TEST(GenesysNotifications, ALongLivedChannelRemembersOnlyRecentConversations) {
-  auto a = make_event_adapter("genesys-notifications", AdapterOptions{});
+  auto a = builtin_adapters().make_event_adapter("genesys-notifications", AdapterOptions{});
   ASSERT_TRUE(a);
   auto started = [](int i) {
     return R"({"topicName":"v2.users.u1.conversations","eventBody":{"id":"cv-)" + std::to_string(i) +

@@ -1,6 +1,7 @@
 // The WebSocket transport against real Beast clients over loopback: the generic listener, bad input
 // answered on the same connection, authentication at the upgrade, invalid UTF-8, the drain barrier,
 // a slow reader, the connection limit, and a client that reconnects when its server drops it.
+#include "adapters/events/builtin_adapters.hpp"
 #include "plugin/transport/transport_service.hpp"
 #include "tests/support/recording_event_sink.hpp"
 
@@ -68,11 +69,12 @@ struct Client {
     ws.text(true);
     ws.write(net::buffer(text));
   }
-  nlohmann::json read() {
+  std::string read_text() {
     beast::flat_buffer buffer;
     ws.read(buffer);
-    return nlohmann::json::parse(beast::buffers_to_string(buffer.data()));
+    return beast::buffers_to_string(buffer.data());
   }
+  nlohmann::json read() { return nlohmann::json::parse(read_text()); }
 };
 
 const std::string kEvent =
@@ -80,7 +82,7 @@ const std::string kEvent =
 
 TEST(Transport, TheGenericListenerHandsCanonicalEventsToTheEngine) {
   RecordingSink sink;
-  TransportService t(sink, quiet(), 1);
+  TransportService t(sink, builtin_adapters(), quiet(), 1);
   std::string error;
   ASSERT_TRUE(t.start({generic_listener()}, {}, error)) << error;
   ASSERT_EQ(t.bound().size(), 1u);
@@ -95,7 +97,7 @@ TEST(Transport, TheGenericListenerHandsCanonicalEventsToTheEngine) {
 
 TEST(Transport, BadInputGetsAnErrorOnTheSameConnectionAndNothingElseChanges) {
   RecordingSink sink;
-  TransportService t(sink, quiet(), 1);
+  TransportService t(sink, builtin_adapters(), quiet(), 1);
   std::string error;
   ASSERT_TRUE(t.start({generic_listener()}, {}, error)) << error;
   Client c(t.bound()[0].url);
@@ -117,7 +119,7 @@ TEST(Transport, BadInputGetsAnErrorOnTheSameConnectionAndNothingElseChanges) {
 
 TEST(Transport, InvalidUtf8ClosesThatConnectionWith1007AndOthersGoOn) {
   RecordingSink sink;
-  TransportService t(sink, quiet(), 1);
+  TransportService t(sink, builtin_adapters(), quiet(), 1);
   std::string error;
   ASSERT_TRUE(t.start({generic_listener()}, {}, error)) << error;
   Client bad(t.bound()[0].url);
@@ -135,7 +137,7 @@ TEST(Transport, InvalidUtf8ClosesThatConnectionWith1007AndOthersGoOn) {
 
 TEST(Transport, AWrongOrMissingTokenIsRefusedWith401) {
   RecordingSink sink;
-  TransportService t(sink, quiet(), 1);
+  TransportService t(sink, builtin_adapters(), quiet(), 1);
   std::string error;
   ASSERT_TRUE(t.start({generic_listener(AuthMode::Bearer)}, {}, error)) << error;
   std::string url = t.bound()[0].url;
@@ -156,7 +158,7 @@ TEST(Transport, AWrongOrMissingTokenIsRefusedWith401) {
 TEST(Transport, ASyncIsAnsweredOnceEverythingBeforeItWasHandedOn) {
   RecordingSink sink;
   sink.refuse(3);  // the inbox is full for a moment: the transport waits, nothing is lost
-  TransportService t(sink, quiet(), 1);
+  TransportService t(sink, builtin_adapters(), quiet(), 1);
   std::string error;
   ASSERT_TRUE(t.start({generic_listener()}, {}, error)) << error;
   Client c(t.bound()[0].url);
@@ -171,7 +173,7 @@ TEST(Transport, ASyncIsAnsweredOnceEverythingBeforeItWasHandedOn) {
 
 TEST(Transport, ListenersRefuseConnectionsOverTheirLimit) {
   RecordingSink sink;
-  TransportService t(sink, quiet(), 1);
+  TransportService t(sink, builtin_adapters(), quiet(), 1);
   auto cfg = generic_listener();
   cfg.max_connections = 1;
   std::string error;
@@ -204,20 +206,48 @@ TEST(Transport, ListenersRefuseConnectionsOverTheirLimit) {
 
 TEST(Transport, APortInUseOrAnUnknownAdapterIsAClearError) {
   RecordingSink sink;
-  TransportService a(sink, quiet(), 1);
+  TransportService a(sink, builtin_adapters(), quiet(), 1);
   std::string error;
   ASSERT_TRUE(a.start({generic_listener()}, {}, error));
   auto taken = generic_listener();
   taken.port = static_cast<std::uint16_t>(std::stoi(host_port(a.bound()[0].url).second));
-  TransportService b(sink, quiet(), 1);
+  TransportService b(sink, builtin_adapters(), quiet(), 1);
   EXPECT_FALSE(b.start({taken}, {}, error));
   EXPECT_NE(error.find("cannot listen"), std::string::npos) << error;
   auto unknown = generic_listener();
   unknown.adapter = "fax-machine";
-  TransportService c(sink, quiet(), 1);
+  TransportService c(sink, builtin_adapters(), quiet(), 1);
   EXPECT_FALSE(c.start({unknown}, {}, error));
   EXPECT_NE(error.find("unknown adapter"), std::string::npos) << error;
   a.stop();
+}
+
+// The transport creates adapters only from the registry it was handed: a test's own adapter serves a
+// listener, and a built-in name the registry does not hold is unknown.
+TEST(Transport, ListenersRunTheAdaptersOfTheRegistryTheyAreHanded) {
+  class Shouting : public EventAdapter {
+   public:
+    std::string_view name() const override { return "shouting"; }
+    void on_text(std::string_view message, EventTimeMs, AdapterOutput& out) override {
+      out.replies.push_back("HEARD " + std::string(message));
+    }
+  };
+  AdapterRegistry own;
+  own.add_event_adapter("shouting", [](const AdapterOptions&) { return std::make_unique<Shouting>(); });
+  RecordingSink sink;
+  TransportService t(sink, own, quiet(), 1);
+  auto listener = generic_listener();
+  listener.adapter = "shouting";
+  std::string error;
+  ASSERT_TRUE(t.start({listener}, {}, error)) << error;
+  Client c(t.bound()[0].url);
+  c.send("hello");
+  EXPECT_EQ(c.read_text(), "HEARD hello");
+  t.stop();
+
+  TransportService without(sink, own, quiet(), 1);
+  EXPECT_FALSE(without.start({generic_listener()}, {}, error));
+  EXPECT_NE(error.find("unknown adapter 'generic'"), std::string::npos) << error;
 }
 
 TEST(Transport, AClientReconnectsWhenItsServerDropsItAndTheCallGoesOn) {
@@ -247,7 +277,7 @@ TEST(Transport, AClientReconnectsWhenItsServerDropsItAndTheCallGoesOn) {
     }
   });
   RecordingSink sink;
-  TransportService t(sink, quiet(), 1);
+  TransportService t(sink, builtin_adapters(), quiet(), 1);
   ClientConfig c;
   c.name = "feed";
   c.adapter = "generic";
@@ -280,7 +310,7 @@ TEST(Transport, TwoThousandConnectionsOpenedAtOnceAreAllServed) {
   setrlimit(RLIMIT_NOFILE, &limit);
 
   RecordingSink sink;
-  TransportService t(sink, quiet(), 1);
+  TransportService t(sink, builtin_adapters(), quiet(), 1);
   auto cfg = generic_listener();
   cfg.max_connections = 5000;
   std::string error;

@@ -17,6 +17,7 @@
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include "adapters/events/builtin_adapters.hpp"
 #include "plugin/transport/transport_service.hpp"
 #include "tests/support/recording_event_sink.hpp"
 #include "tests/support/test_certificates.hpp"
@@ -45,7 +46,7 @@ const char* kEvent =
 TEST(TransportTls, AWssListenerTakesEventsOverTls12OrLater) {
   ASSERT_TRUE(certs().ok) << "openssl could not make test certificates in " << certs().dir;
   Sink sink;
-  TransportService t(sink, quiet(), 1);
+  TransportService t(sink, builtin_adapters(), quiet(), 1);
   ListenerConfig l;
   l.name = "secure";
   l.adapter = "generic";
@@ -91,7 +92,7 @@ TEST(TransportTls, AWssListenerTakesEventsOverTls12OrLater) {
 TEST(TransportTls, AFullWssListenerAnswers503AfterTheHandshake) {
   ASSERT_TRUE(certs().ok);
   Sink sink;
-  TransportService t(sink, quiet(), 1);
+  TransportService t(sink, builtin_adapters(), quiet(), 1);
   ListenerConfig l;
   l.name = "secure";
   l.adapter = "generic";
@@ -201,7 +202,7 @@ TEST(TransportTls, AClientVerifiesTheServerAgainstItsTrustedCa) {
   ASSERT_TRUE(certs().ok);
   TlsEventServer server(certs().dir + "/server.pem", certs().dir + "/server.key");
   Sink sink;
-  TransportService t(sink, quiet(), 1);
+  TransportService t(sink, builtin_adapters(), quiet(), 1);
   auto c = client_for(server.port());
   c.ca_file = certs().dir + "/ca.pem";
   std::string error;
@@ -214,7 +215,7 @@ TEST(TransportTls, AClientRefusesAnUntrustedCertificateAndKeepsTryingHarmlessly)
   ASSERT_TRUE(certs().ok);
   TlsEventServer server(certs().dir + "/self.pem", certs().dir + "/self.key");
   Sink sink;
-  TransportService t(sink, quiet(), 1);
+  TransportService t(sink, builtin_adapters(), quiet(), 1);
   auto c = client_for(server.port());
   c.ca_file = certs().dir + "/ca.pem";  // trusts our CA, which did not sign this certificate
   std::string error;
@@ -229,7 +230,7 @@ TEST(TransportTls, AClientRefusesAnUntrustedCertificateAndKeepsTryingHarmlessly)
 
 TEST(TransportTls, APeerThatStopsReadingItsRepliesIsDisconnected) {
   Sink sink;
-  TransportService t(sink, quiet(), 1);
+  TransportService t(sink, builtin_adapters(), quiet(), 1);
   ListenerConfig l;
   l.name = "generic";
   l.adapter = "generic";

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/sinks/null_sink.h>
 
+#include "adapters/events/builtin_adapters.hpp"
 #include "plugin/transport/transport_service.hpp"
 #include "tests/support/recorded_handshake.hpp"
 #include "tests/support/recording_event_sink.hpp"
@@ -37,7 +38,7 @@ TEST(VendorListeners, EachAdapterServesItsVendorOverARealWebSocket) {
                         Case{"twilio-media-streams", "twilio_media_streams/call.jsonl", 4},
                         Case{"amazon-connect", "amazon_connect/contact.jsonl", 5}}) {
     Sink sink;
-    TransportService t(sink, std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>()), 1);
+    TransportService t(sink, builtin_adapters(), std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>()), 1);
     ListenerConfig l;
     l.name = c.adapter;
     l.adapter = c.adapter;

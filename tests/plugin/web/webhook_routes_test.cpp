@@ -1,6 +1,7 @@
 // Twilio's transcription webhooks over real loopback HTTP: a real client posts the recorded callbacks
 // of a call, signed as Twilio documents it, to the webhook endpoint (the plugin's web server with its
 // webhook routes and the real twilio-transcriptions adapter); what is refused is answered and counted.
+#include "adapters/events/builtin_adapters.hpp"
 #include "plugin/web/webhook_routes.hpp"
 
 #include <gtest/gtest.h>
@@ -41,7 +42,7 @@ class Endpoint {
     options.settings = {{"public_url", kPublic}, {"auth_token", kToken}};
     std::string error;
     std::vector<WebhookRoutes::Endpoint> endpoints;
-    endpoints.push_back({"twilio", kPath, make_webhook_adapter("twilio-transcriptions", options, error)});
+    endpoints.push_back({"twilio", kPath, builtin_adapters().make_webhook_adapter("twilio-transcriptions", options, error)});
     EXPECT_TRUE(endpoints[0].adapter) << error;
     auto log = std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());
     HttpServerConfig cfg;

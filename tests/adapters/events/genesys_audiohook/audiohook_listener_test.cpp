@@ -22,6 +22,7 @@
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include "adapters/events/builtin_adapters.hpp"
 #include "plugin/transport/transport_service.hpp"
 #include "tests/adapters/events/genesys_audiohook/audiohook_test_helpers.hpp"
 #include "tests/support/recording_event_sink.hpp"
@@ -66,7 +67,7 @@ std::string uuid() {
 // A genesys-audiohook listener with an API key and (unless told otherwise) a client secret.
 struct ListenerUnderTest {
   testing::RecordingEventSink sink;
-  TransportService transport{sink, quiet(), 1};
+  TransportService transport{sink, builtin_adapters(), quiet(), 1};
   std::string port;
 
   explicit ListenerUnderTest(std::optional<std::string> secret = kSecret, std::chrono::seconds idle = 300s,

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "adapters/events/builtin_adapters.hpp"
 #include "plugin/core/event_adapter.hpp"
 #include "tests/adapters/events/genesys_audiohook/audiohook_test_helpers.hpp"
 
@@ -40,7 +41,7 @@ struct Session {
   std::int64_t seq = 0;
 
   explicit Session(AdapterOptions options = {}, const HandshakeInfo& info = upgrade()) {
-    adapter = make_event_adapter("genesys-audiohook", options);
+    adapter = builtin_adapters().make_event_adapter("genesys-audiohook", options);
     adapter->on_open(info, out);
   }
   std::int64_t serverseq() const { return static_cast<std::int64_t>(out.replies.size()); }
@@ -380,7 +381,7 @@ TEST(AudioHookSession, ARelayedFixtureRaisesItsUtterancesWithTheRightSpeakers) {
   options.settings["client_transcripts"] = "true";
   HandshakeInfo info = upgrade();
   info.headers["audiohook-session-id"] = "6d0c2b1a-8e7f-4a5b-9c3d-2e1f0a9b8c7d";
-  auto a = make_event_adapter("genesys-audiohook", options);
+  auto a = builtin_adapters().make_event_adapter("genesys-audiohook", options);
   AdapterOutput out;
   a->on_open(info, out);
   std::ifstream in(RIGHTMOMENT_SOURCE_DIR "/tests/fixtures/genesys_audiohook/relayed_transcripts.jsonl");
