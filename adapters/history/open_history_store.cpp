@@ -1,6 +1,6 @@
 // Chooses the history-store backend from the store URL.
 #include "adapters/history/sqlite/sqlite_history_store.hpp"
-#include "plugin/history/history_store.hpp"
+#include "adapters/history/open_history_store.hpp"
 #include "plugin/history/store_url.hpp"
 
 namespace rightmoment {

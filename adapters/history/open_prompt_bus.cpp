@@ -1,5 +1,5 @@
 // Chooses the cross-host prompt bus from the store URL: PostgreSQL's, or none (SQLite is one host).
-#include "plugin/web/prompt_bus.hpp"
+#include "adapters/history/open_prompt_bus.hpp"
 
 namespace rightmoment {
 

@@ -67,8 +67,4 @@ class HistoryStore {
   virtual bool ping() = 0;
 };
 
-// Opens the backend named by the store URL: "sqlite:///path/file.db" or a plain path (SQLite),
-// "postgresql://..." (PostgreSQL). Throws StoreError with a clear message on failure.
-std::unique_ptr<HistoryStore> open_history_store(const std::string& url);
-
 }  // namespace rightmoment

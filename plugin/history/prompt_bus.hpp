@@ -79,9 +79,4 @@ class PromptBus {
   virtual PromptBusStats stats() const = 0;
 };
 
-// The bus for this store URL: PostgreSQL's, or nullptr (SQLite: one host). Throws StoreError when
-// the database cannot be reached at all.
-std::unique_ptr<PromptBus> open_prompt_bus(const std::string& store_url, const std::string& instance_name,
-                                           std::shared_ptr<spdlog::logger> log);
-
 }  // namespace rightmoment

@@ -9,6 +9,9 @@
 #include <spdlog/sinks/syslog_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "adapters/events/builtin_adapters.hpp"
+#include "adapters/history/open_history_store.hpp"
+#include "adapters/history/open_prompt_bus.hpp"
 #include "plugin/core/error_reply.hpp"
 #include "plugin/core/event_parser.hpp"
 #include "plugin/runtime/host_log_sink.hpp"
@@ -25,7 +28,6 @@
 #include "plugin/web/http_server.hpp"
 #include "plugin/web/popup_hub.hpp"
 #include "plugin/web/popup_routes.hpp"
-#include "plugin/web/prompt_bus.hpp"
 #include "plugin/web/webhook_routes.hpp"
 
 namespace rightmoment {
@@ -137,7 +139,7 @@ std::unique_ptr<PluginRuntime> PluginRuntime::create(PluginConfig config, HostHo
   rt->outcomes_ = std::make_unique<OutcomeWriter>(rt->store_, o.outcome_queue_limit, rt->metrics_, rt->log_);
   rt->lookup_ = std::make_unique<HistoryLookup>(rt->store_, o.default_region, o.store_workers, 4096, rt->metrics_, rt->log_);
   rt->engine_ = std::make_unique<Engine>(o, rt->rules_, rt->metrics_, *rt->delivery_, *rt->outcomes_, *rt->lookup_, rt->log_);
-  rt->transport_ = std::make_unique<TransportService>(*rt->engine_, rt->log_, 1);
+  rt->transport_ = std::make_unique<TransportService>(*rt->engine_, builtin_adapters(), rt->log_, 1);
   rt->log_->info("created: {} rules, store {}, {} listeners, {} clients", rt->rules_.rules->size(),
                  rt->store_->backend_name(), rt->config_.listeners.size(), rt->config_.clients.size());
   result = RuntimeResult::success();
@@ -370,7 +372,7 @@ bool PluginRuntime::start_web(std::string& error) {
       AdapterOptions options;
       options.settings = e.settings;
       std::string why;
-      auto adapter = make_webhook_adapter(e.adapter, options, why);
+      auto adapter = builtin_adapters().make_webhook_adapter(e.adapter, options, why);
       if (!adapter) {
         error = "webhook endpoint '" + e.name + "': " + why;
         stop_web();

@@ -15,7 +15,7 @@
 #include "plugin/config/plugin_config.hpp"
 #include "plugin/engine/engine.hpp"
 #include "plugin/runtime/status_snapshot.hpp"
-#include "plugin/web/prompt_bus.hpp"
+#include "plugin/history/prompt_bus.hpp"
 
 namespace rightmoment {
 

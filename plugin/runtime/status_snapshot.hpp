@@ -14,7 +14,7 @@
 #include "plugin/transport/transport_service.hpp"
 #include "plugin/web/http_server.hpp"
 #include "plugin/web/popup_hub.hpp"
-#include "plugin/web/prompt_bus.hpp"
+#include "plugin/history/prompt_bus.hpp"
 #include "plugin/web/supervisor_hub.hpp"
 
 namespace rightmoment {

@@ -42,7 +42,7 @@ struct PopupHubStats {
   std::uint64_t pages_refused = 0;      // over max_pages_per_agent
 };
 
-// The hub's links to other hosts (plugin/web/prompt_bus.hpp), when there are several; each never blocks.
+// The hub's links to other hosts (plugin/history/prompt_bus.hpp), when there are several; each never blocks.
 struct PopupHubPeers {
   // An answer to a card another host owns goes to that host; false when it could not be queued.
   std::function<bool(const std::string& owner, const std::string& feedback_json)> send_answer;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "plugin/history/history_importer.hpp"
+#include "adapters/history/open_history_store.hpp"
 #include "plugin/history/history_store.hpp"
 #include "plugin/history/identity.hpp"
 #include "plugin/history/synthetic_history.hpp"

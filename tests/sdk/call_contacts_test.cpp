@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "adapters/history/open_history_store.hpp"
 #include "plugin/history/history_store.hpp"
 #include "tests/support/postgres_server.hpp"
 

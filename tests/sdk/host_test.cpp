@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "adapters/history/open_history_store.hpp"
 #include "plugin/history/history_store.hpp"
 #include "sdk/host/replay/replay_client.hpp"
 

@@ -31,7 +31,7 @@
 #include <variant>
 
 #include "adapters/history/postgres/pg_connection.hpp"
-#include "plugin/web/prompt_bus.hpp"
+#include "plugin/history/prompt_bus.hpp"
 
 namespace rightmoment {
 namespace {

@@ -10,6 +10,7 @@
 #include <iostream>
 #include <string>
 
+#include "adapters/history/open_history_store.hpp"
 #include "plugin/history/history_importer.hpp"
 #include "plugin/history/synthetic_history.hpp"
 

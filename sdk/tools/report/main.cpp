@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "plugin/core/event_time.hpp"
+#include "adapters/history/open_history_store.hpp"
 #include "plugin/history/history_store.hpp"
 #include "plugin/history/store_url.hpp"
 #include "sdk/tools/report/demo_outcomes.hpp"

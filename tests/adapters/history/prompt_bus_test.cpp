@@ -1,5 +1,5 @@
 // The cross-host prompt bus on a real PostgreSQL server: two buses stand for two hosts.
-#include "plugin/web/prompt_bus.hpp"
+#include "adapters/history/open_prompt_bus.hpp"
 
 #include <gtest/gtest.h>
 

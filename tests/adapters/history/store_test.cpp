@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "plugin/history/history_importer.hpp"
+#include "adapters/history/open_history_store.hpp"
 #include "plugin/history/history_store.hpp"
 #include "plugin/history/identity.hpp"
 #include "tests/support/store_backend_test.hpp"

@@ -41,6 +41,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "adapters/history/open_history_store.hpp"
 #include "plugin/history/history_store.hpp"
 #include "plugin/history/synthetic_history.hpp"
 #include "rightmoment/plugin.hpp"

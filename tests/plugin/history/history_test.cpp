@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "plugin/history/history_importer.hpp"
+#include "adapters/history/open_history_store.hpp"
 #include "plugin/history/history_store.hpp"
 #include "plugin/history/identity.hpp"
 

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <sys/wait.h>
 
+#include "adapters/history/open_history_store.hpp"
 #include "plugin/history/history_store.hpp"
 #include "plugin/history/store_url.hpp"
 #include "sdk/tools/report/demo_outcomes.hpp"
