@@ -4,11 +4,13 @@ function(rightmoment_enable_warnings target)
                                            $<$<BOOL:${RIGHTMOMENT_WERROR}>:-Werror>)
 endfunction()
 
-# One static library per component folder, from the .cpp files beside this CMakeLists.txt.
-# Each is linked privately into librightmoment.so; nothing here is exported.
-# With RECURSE, sources in subfolders count too (adapters/: one folder per vendor or backend).
+# One static library per component folder, from the .cpp files beside this CMakeLists.txt, whose
+# headers (the .hpp files beside them, less EXCLUDE_HEADERS) are its include path
+# (cmake/RightmomentLayers.cmake). Each is linked privately into librightmoment.so; nothing here is
+# exported. With RECURSE, sources and headers in subfolders count too (adapters/: one folder per
+# vendor or backend).
 function(rightmoment_component target)
-  cmake_parse_arguments(C "RECURSE" "" "" ${ARGN})
+  cmake_parse_arguments(C "RECURSE" "" "EXCLUDE_HEADERS" ${ARGN})
   if(C_RECURSE)
     file(GLOB_RECURSE _sources CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/*.cpp")
   else()
@@ -20,6 +22,11 @@ function(rightmoment_component target)
   endif()
   add_library(${target} STATIC ${_sources})
   add_library(rightmoment::${target} ALIAS ${target})
-  target_include_directories(${target} PUBLIC "${PROJECT_SOURCE_DIR}")
+  if(C_RECURSE)
+    rightmoment_headers_here(_headers RECURSE EXCLUDE ${C_EXCLUDE_HEADERS})
+  else()
+    rightmoment_headers_here(_headers EXCLUDE ${C_EXCLUDE_HEADERS})
+  endif()
+  rightmoment_stage_headers(${target} HEADERS ${_headers})
   rightmoment_enable_warnings(${target})
 endfunction()

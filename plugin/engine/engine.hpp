@@ -38,7 +38,7 @@
 #include "plugin/engine/recent_contacts.hpp"
 #include "plugin/language/language_analyzer.hpp"
 #include "plugin/rules/rule_set.hpp"
-#include "plugin/transport/event_sink.hpp"
+#include "plugin/core/event_sink.hpp"
 
 namespace rightmoment {
 

@@ -15,37 +15,12 @@
 #include <variant>
 #include <vector>
 
+#include "plugin/core/delivered_prompt.hpp"
 #include "plugin/engine/bounded_queue.hpp"
 #include "plugin/engine/engine_metrics.hpp"
 #include "plugin/engine/handoff_counters.hpp"
 
 namespace rightmoment {
-
-struct DeliveredPrompt {
-  std::string json;
-  std::string interaction_id;
-  std::string agent_id;  // empty when none
-  std::chrono::steady_clock::time_point event_arrived;  // for the event-to-prompt latency
-};
-
-// What a supervisor's live view needs of an interaction beside its prompts, sent when it changes.
-struct LiveUpdate {
-  std::string interaction_id;
-  std::string channel;
-  std::string queue;
-  std::string agent_id;          // the most recent agent present; empty when none
-  std::int64_t started_at = 0;   // event time
-  std::int64_t ts = 0;           // event time of what changed
-  std::optional<double> sentiment;  // a customer utterance's
-  std::string answered_prompt_id;   // an agent's answer ...
-  std::string answer;               // ... accepted|dismissed|snoozed
-  bool ended = false;
-};
-
-using PromptListener = std::function<void(const DeliveredPrompt&)>;
-using LiveListener = std::function<void(const LiveUpdate&)>;
-// Told when an interaction ends, in order with its prompts (the pop-up clears its cards).
-using InteractionEndedListener = std::function<void(const std::string& interaction_id)>;
 
 class PromptDelivery {
  public:

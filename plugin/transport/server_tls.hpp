@@ -7,7 +7,7 @@
 
 #include <boost/asio/ssl/context.hpp>
 
-#include "plugin/transport/transport_config.hpp"
+#include "plugin/transport/tls_files.hpp"
 
 namespace rightmoment {
 

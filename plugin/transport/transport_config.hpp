@@ -9,12 +9,9 @@
 #include <string>
 #include <vector>
 
-namespace rightmoment {
+#include "plugin/transport/tls_files.hpp"
 
-struct TlsFiles {
-  std::string cert_file;  // PEM chain
-  std::string key_file;   // PEM key
-};
+namespace rightmoment {
 
 enum class AuthMode { None, Bearer, ApiKey };
 

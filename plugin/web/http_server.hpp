@@ -16,7 +16,7 @@
 #include <spdlog/logger.h>
 
 #include "plugin/core/percent_encoding.hpp"  // percent_decode, for the routes
-#include "plugin/transport/transport_config.hpp"
+#include "plugin/transport/tls_files.hpp"
 
 namespace rightmoment {
 

@@ -29,7 +29,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "plugin/engine/prompt_delivery.hpp"
+#include "plugin/core/delivered_prompt.hpp"
 #include "plugin/web/http_server.hpp"
 
 namespace rightmoment {

@@ -9,7 +9,7 @@
 #include <spdlog/logger.h>
 
 #include "plugin/core/webhook_adapter.hpp"
-#include "plugin/transport/event_sink.hpp"
+#include "plugin/core/event_sink.hpp"
 #include "plugin/web/http_server.hpp"
 
 namespace rightmoment {

@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "plugin/transport/event_sink.hpp"
+#include "plugin/core/event_sink.hpp"
 
 namespace rightmoment::testing {
 
