@@ -1,6 +1,7 @@
 // WebSocket transport on Boost.Beast, after Beast's own examples (chat-multi, advanced_server,
-// async-ssl client): one object per connection with its own strand, do_x/on_x pairs, a bounded send
-// queue with one write in flight, backpressure by not reading while the engine's inbox is full.
+// async-ssl client). The session layer (plugin/net) owns each socket: its strand, its bounded send
+// queue with one write in flight, its close; here is only the protocol on top: handshakes and
+// authentication, the vendor adapter, backpressure by not reading while the engine's inbox is full.
 #include "plugin/transport/transport_service.hpp"
 
 #include <openssl/crypto.h>
@@ -25,15 +26,19 @@
 
 #include "plugin/core/error_reply.hpp"
 #include "plugin/core/event_adapter.hpp"
+#include "plugin/net/io_loop.hpp"
+#include "plugin/net/quiet_close.hpp"
+#include "plugin/net/server_acceptor.hpp"
+#include "plugin/net/session_registry.hpp"
+#include "plugin/net/websocket_session.hpp"
 #include "plugin/transport/client_tls.hpp"
 #include "plugin/transport/http_client.hpp"
-#include "plugin/transport/server_full_answer.hpp"
 #include "plugin/transport/server_tls.hpp"
 #include "plugin/transport/url.hpp"
 
 namespace rightmoment {
 
-namespace net = boost::asio;
+namespace asio = boost::asio;
 namespace ssl = boost::asio::ssl;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
@@ -64,51 +69,29 @@ bool token_accepted(std::string_view presented, const std::vector<std::string>& 
   return ok && !presented.empty();
 }
 
-bool is_normal_close(const beast::error_code& ec) {
-  return ec == websocket::error::closed || ec == net::error::operation_aborted || ec == net::error::eof ||
-         ec == beast::error::timeout || ec == net::ssl::error::stream_truncated ||
-         ec == net::error::connection_reset;
-}
-
 }  // namespace
 
 // State shared by every connection of one TransportService.
 struct TransportService::Impl : std::enable_shared_from_this<TransportService::Impl> {
   Impl(EventSink& s, AdapterRegistry a, std::shared_ptr<spdlog::logger> l, unsigned n)
-      : sink(s), adapters(std::move(a)), log(std::move(l)), threads_wanted(n ? n : 1) {}
+      : sink(s), adapters(std::move(a)), log(std::move(l)), threads_wanted(n ? n : 1), loop("rm-net", log) {}
 
   EventSink& sink;
   const AdapterRegistry adapters;
   std::shared_ptr<spdlog::logger> log;
   unsigned threads_wanted;
-  net::io_context ioc;
-  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
-  std::vector<std::thread> threads;
+  net::IoLoop loop;
   mutable std::mutex bound_mutex;  // bound is read by status() on any thread while start() fills it
   std::vector<BoundListener> bound;
   std::vector<std::shared_ptr<void>> keepalive;  // listeners and clients
   std::vector<std::function<void()>> closers;     // stop listeners and clients
   std::atomic<bool> stopping{false};
-  std::atomic<int> running_threads{0};
-
-  // Connections, so that stop() can close them.
-  std::mutex sessions_mutex;
-  std::vector<std::pair<std::uint64_t, std::function<void()>>> sessions;
-  std::uint64_t next_session = 1;
+  net::SessionRegistry sessions;  // every connection, from its first byte: stop() closes them
 
   mutable std::mutex stats_mutex;
   TransportStats stats;
 
-  std::uint64_t add_session(std::function<void()> close) {
-    std::lock_guard lock(sessions_mutex);
-    std::uint64_t id = next_session++;
-    sessions.emplace_back(id, std::move(close));
-    return id;
-  }
-  void remove_session(std::uint64_t id) {
-    std::lock_guard lock(sessions_mutex);
-    std::erase_if(sessions, [&](const auto& s) { return s.first == id; });
-  }
+  asio::io_context& ioc() { return loop.context(); }
   template <typename F>
   void with_stats(F&& f) {
     std::lock_guard lock(stats_mutex);
@@ -122,88 +105,91 @@ using ImplPtr = std::shared_ptr<TransportService::Impl>;
 
 // What every connection does once the WebSocket is open, for servers and clients alike: read
 // messages, run the adapter, hand events to the sink (waiting while its inbox is full), answer.
+// The socket, its writes and its close are the session layer's (net::WebSocketSession).
 template <typename NextLayer, typename Derived>
 class Connection {
  public:
-  Connection(ImplPtr impl, websocket::stream<NextLayer> ws, std::shared_ptr<EventAdapter> adapter, std::string adapter_name,
-             std::size_t max_message_bytes, std::size_t write_queue_limit)
+  using Session = net::WebSocketSession<NextLayer>;
+
+  template <typename... StreamArgs>
+  Connection(ImplPtr impl, std::shared_ptr<EventAdapter> adapter, std::string adapter_name, std::size_t max_message_bytes,
+             std::size_t write_queue_limit, StreamArgs&&... stream_args)
       : impl_(std::move(impl)),
-        ws_(std::move(ws)),
+        session_(std::make_shared<Session>(net::WebSocketSessionOptions{write_queue_limit, kWriteTimeout},
+                                           std::forward<StreamArgs>(stream_args)...)),
         adapter_(std::move(adapter)),
         adapter_name_(std::move(adapter_name)),
         max_message_bytes_(max_message_bytes),
-        write_queue_limit_(write_queue_limit),
-        retry_timer_(ws_.get_executor()),
-        write_timer_(ws_.get_executor()),
-        wake_timer_(ws_.get_executor()) {
+        retry_timer_(session_->get_executor()),
+        wake_timer_(session_->get_executor()) {
     // Above the configured limit a message is refused by its adapter (an error reply, or the vendor's
     // own answer); far above it (4x, at least 1 MiB) the WebSocket itself closes with 1009, so one peer
     // cannot make us buffer without bound.
-    ws_.read_message_max(std::max<std::size_t>(max_message_bytes_ * 4, 1024 * 1024));
+    ws().read_message_max(std::max<std::size_t>(max_message_bytes_ * 4, 1024 * 1024));
   }
+  ~Connection() {
+    if (registered_) impl_->sessions.remove(registry_id_);
+  }
+
+  asio::any_io_executor executor() { return session_->get_executor(); }
 
  protected:
   Derived& self() { return static_cast<Derived&>(*this); }
+  typename Session::Stream& ws() { return session_->stream(); }
+
+  // From the first byte, a stop closes this connection: in its handshake, or open.
+  void register_for_stop() {
+    registered_ = true;
+    registry_id_ = impl_->sessions.add([weak = self().weak_from_this()] {
+      if (auto s = weak.lock()) asio::post(s->executor(), [s] { s->force_close(); });
+    });
+  }
 
   void opened(const HandshakeInfo& info) {
     open_ = true;
-    session_id_ = impl_->add_session([weak = self().weak_from_this()] {
-      if (auto s = weak.lock()) net::post(s->ws_.get_executor(), [s] { s->force_close(); });
-    });
     impl_->with_stats([](TransportStats& st) { ++st.connections_open; });
+    auto me = self().shared_from_this();
+    net::WebSocketCallbacks callbacks;
+    callbacks.on_message = [me](std::string_view data, bool text) { me->on_message(data, text); };
+    callbacks.on_slow_peer = [me](net::SlowPeer why, std::size_t queued) { me->slow_peer(why, queued); };
+    callbacks.on_ended = [me](const beast::error_code& ec) { me->finished(ec); };
+    session_->start(std::move(callbacks));
     AdapterOutput out;
     adapter_->on_open(info, out);
     process(std::move(out));
   }
 
   void do_read() {
-    // A timer's output (on_timer) is processed while a read may be pending: one read at a time.
-    if (closing_ || read_pending_) return;
-    read_pending_ = true;
-    ws_.async_read(buffer_, beast::bind_front_handler(&Derived::on_read, self().shared_from_this()));
+    if (closing_) return;
+    session_->read_next();  // one read at a time: a no-op while one is pending
   }
 
  public:
-  void on_read(beast::error_code ec, std::size_t bytes) {
-    read_pending_ = false;
-    if (ec) return finished(ec);
+  void on_message(std::string_view message, bool text) {
     AdapterOutput out;
     impl_->with_stats([&](TransportStats& st) {
       ++st.messages_in;
       ++st.messages_by_adapter[adapter_name_];
-      if (!ws_.got_text()) ++st.binary_frames_in;
+      if (!text) ++st.binary_frames_in;
     });
-    if (ws_.got_text()) {
-      std::string_view message(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+    if (text) {
       if (message.size() > max_message_bytes_) {
         adapter_->on_too_large(message.size(), max_message_bytes_, wall_now_ms(), out);
       } else {
         adapter_->on_text(message, wall_now_ms(), out);
       }
     } else {
-      adapter_->on_binary(bytes, wall_now_ms(), out);
+      adapter_->on_binary(message.size(), wall_now_ms(), out);
     }
-    buffer_.consume(buffer_.size());
     process(std::move(out));
-  }
-
-  void on_write(beast::error_code ec, std::size_t) {
-    write_timer_.cancel();
-    if (ec) return finished(ec);
-    queue_.pop_front();
-    if (!queue_.empty()) return do_write();
-    if (close_after_writes_) do_close();
   }
 
   void force_close() {
     closing_ = true;
     keep_alive_.reset();
     retry_timer_.cancel();
-    write_timer_.cancel();
     wake_timer_.cancel();
-    beast::error_code ignored;
-    beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
-    beast::get_lowest_layer(ws_).close();
+    session_->force_close();
   }
 
   void sync_answered(const std::string& id) {
@@ -218,15 +204,7 @@ class Connection {
   // Sends one text message to the peer (on the strand).
   void send(std::string text) {
     if (closing_ && !close_after_writes_) return;
-    if (queue_.size() >= write_queue_limit_) {
-      // A consumer that cannot keep up is disconnected, never buffered without bound.
-      impl_->with_stats([](TransportStats& st) { ++st.slow_consumers_disconnected; });
-      impl_->log->warn("[adapter={}] a peer stopped reading its replies ({} queued); disconnecting it", adapter_name_, queue_.size());
-      force_close();
-      return;
-    }
-    queue_.push_back(std::make_shared<const std::string>(std::move(text)));
-    if (queue_.size() == 1) do_write();
+    session_->send(std::move(text));
   }
 
  protected:
@@ -234,6 +212,17 @@ class Connection {
     std::string id;
   };
   using Pending = std::variant<CanonicalEvent, SyncRequest>;
+
+  // A consumer that cannot keep up is disconnected (by the session), never buffered without bound.
+  void slow_peer(net::SlowPeer why, std::size_t queued) {
+    impl_->with_stats([](TransportStats& st) { ++st.slow_consumers_disconnected; });
+    if (why == net::SlowPeer::QueueFull)
+      impl_->log->warn("[adapter={}] a peer stopped reading its replies ({} queued); disconnecting it", adapter_name_, queued);
+    else
+      impl_->log->warn("[adapter={}] a peer has not taken a reply for {} s; disconnecting it", adapter_name_,
+                       std::chrono::duration_cast<std::chrono::seconds>(kWriteTimeout).count());
+    closing_ = true;
+  }
 
   void process(AdapterOutput&& out) {
     for (auto& reply : out.replies) send(std::move(reply));
@@ -279,9 +268,9 @@ class Connection {
         ++syncs_in_flight_;
         std::string id = std::get<SyncRequest>(pending_.front()).id;
         std::weak_ptr<Derived> weak = self().shared_from_this();
-        auto executor = ws_.get_executor();
-        impl_->sink.when_drained([weak, executor, id] {
-          net::post(executor, [weak, id] {
+        auto ex = executor();
+        impl_->sink.when_drained([weak, ex, id] {
+          asio::post(ex, [weak, id] {
             if (auto s = weak.lock()) s->sync_answered(id);
           });
         });
@@ -291,7 +280,7 @@ class Connection {
     if (close_after_pending_) {
       close_after_writes_ = true;
       closing_ = true;
-      if (queue_.empty()) do_close();
+      session_->close();  // once the replies queued are written
       return;
     }
     do_read();
@@ -307,45 +296,20 @@ class Connection {
     });
   }
 
-  void do_write() {
-    // A reply the peer does not take within kWriteTimeout means it stopped reading: disconnect it.
-    // The queue limit alone is not enough: while a write is stuck, Beast's reader cannot answer a
-    // ping or a close either, so the connection would stall without ever filling the queue.
-    std::uint64_t this_write = ++writes_started_;
-    write_timer_.expires_after(kWriteTimeout);
-    write_timer_.async_wait([self = self().shared_from_this(), this_write](beast::error_code ec) {
-      if (ec || self->closing_ || self->writes_started_ != this_write || self->queue_.empty()) return;
-      self->impl_->with_stats([](TransportStats& st) { ++st.slow_consumers_disconnected; });
-      self->impl_->log->warn("[adapter={}] a peer has not taken a reply for {} s; disconnecting it", self->adapter_name_,
-                             std::chrono::duration_cast<std::chrono::seconds>(kWriteTimeout).count());
-      self->force_close();
-    });
-    ws_.text(true);
-    ws_.async_write(net::buffer(*queue_.front()), beast::bind_front_handler(&Derived::on_write, self().shared_from_this()));
-  }
-
-  void do_close() {
-    ws_.async_close(websocket::close_code::normal, [self = self().shared_from_this()](beast::error_code) {
-      self->force_close();
-    });
-  }
-
   void finished(beast::error_code ec) {
     if (finished_) return;
     finished_ = true;
     closing_ = true;
     keep_alive_.reset();
     retry_timer_.cancel();
-    write_timer_.cancel();
     wake_timer_.cancel();
-    if (!is_normal_close(ec) && ec != websocket::error::message_too_big)
+    if (!net::is_quiet_close(ec) && ec != websocket::error::message_too_big)
       impl_->log->info("[adapter={}] connection closed: {}", adapter_name_, ec.message());
     if (open_) {
       AdapterOutput out;
       adapter_->on_close(wall_now_ms(), out);
       submit_last(std::deque<CanonicalEvent>(std::make_move_iterator(out.events.begin()), std::make_move_iterator(out.events.end())),
                   kLastEventTries);
-      impl_->remove_session(session_id_);
       impl_->with_stats([](TransportStats& st) { --st.connections_open; });
     }
     self().on_finished();
@@ -367,27 +331,22 @@ class Connection {
     });
   }
 
+  static constexpr std::chrono::seconds kWriteTimeout{10};
   ImplPtr impl_;
-  websocket::stream<NextLayer> ws_;
-  beast::flat_buffer buffer_;
+  std::shared_ptr<Session> session_;
   std::shared_ptr<EventAdapter> adapter_;
   std::string adapter_name_;
   std::size_t max_message_bytes_;
-  std::size_t write_queue_limit_;
-  std::deque<std::shared_ptr<const std::string>> queue_;
   std::deque<Pending> pending_;
-  net::steady_timer retry_timer_;
-  net::steady_timer write_timer_;
-  net::steady_timer wake_timer_;  // AdapterOutput::wake_after
-  std::uint64_t writes_started_ = 0;
-  static constexpr std::chrono::seconds kWriteTimeout{10};
+  asio::steady_timer retry_timer_;
+  asio::steady_timer wake_timer_;  // AdapterOutput::wake_after
   static constexpr int kLastEventTries = 1000;
-  bool read_pending_ = false;
   static constexpr std::size_t kSyncsInFlight = 64;  // control.sync barriers unanswered per connection
   std::size_t syncs_in_flight_ = 0;
   bool waiting_for_sync_ = false;
   std::shared_ptr<Derived> keep_alive_;  // set while waiting_for_sync_; released on close
-  std::uint64_t session_id_ = 0;
+  std::uint64_t registry_id_ = 0;
+  bool registered_ = false;
   bool open_ = false;
   bool closing_ = false;
   bool close_after_pending_ = false;
@@ -407,9 +366,8 @@ class ServerSession : public Connection<NextLayer, ServerSession<NextLayer>>,
   template <typename... StreamArgs>
   ServerSession(ImplPtr impl, const ListenerConfig& cfg, std::string remote, StreamArgs&&... stream_args)
       // impl is copied, not moved: the adapter argument reads it, and arguments have no order.
-      : Base(impl, websocket::stream<NextLayer>(std::forward<StreamArgs>(stream_args)...),
-             std::shared_ptr<EventAdapter>(impl->adapters.make_event_adapter(cfg.adapter, options_for(cfg))), cfg.adapter,
-             cfg.max_message_bytes, cfg.write_queue_limit),
+      : Base(impl, std::shared_ptr<EventAdapter>(impl->adapters.make_event_adapter(cfg.adapter, options_for(cfg))), cfg.adapter,
+             cfg.max_message_bytes, cfg.write_queue_limit, std::forward<StreamArgs>(stream_args)...),
         cfg_(cfg),
         remote_(std::move(remote)) {
     this->impl_->with_stats([](TransportStats& st) { ++st.connections_handshaking; });
@@ -428,16 +386,17 @@ class ServerSession : public Connection<NextLayer, ServerSession<NextLayer>>,
   }
 
   void run() {
-    net::dispatch(this->ws_.get_executor(), [self = this->shared_from_this()] { self->start(); });
+    this->register_for_stop();
+    asio::dispatch(this->executor(), [self = this->shared_from_this()] { self->start(); });
   }
 
   void on_finished() {}
 
  private:
   void start() {
-    beast::get_lowest_layer(this->ws_).expires_after(std::chrono::seconds(30));
+    beast::get_lowest_layer(this->ws()).expires_after(std::chrono::seconds(30));
     if constexpr (std::is_same_v<NextLayer, beast::ssl_stream<beast::tcp_stream>>) {
-      this->ws_.next_layer().async_handshake(
+      this->ws().next_layer().async_handshake(
           ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
             if (ec) {
               self->impl_->with_stats([](TransportStats& st) { ++st.connections_refused; });
@@ -455,7 +414,7 @@ class ServerSession : public Connection<NextLayer, ServerSession<NextLayer>>,
     parser_.emplace();
     parser_->body_limit(8 * 1024);
     parser_->header_limit(16 * 1024);
-    http::async_read(this->ws_.next_layer(), this->buffer_, *parser_,
+    http::async_read(this->ws().next_layer(), upgrade_buffer_, *parser_,
                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_upgrade(ec); });
   }
 
@@ -481,15 +440,15 @@ class ServerSession : public Connection<NextLayer, ServerSession<NextLayer>>,
       auto [it, inserted] = info.headers.try_emplace(name, field.value());
       if (!inserted) it->second += ", " + std::string(field.value());
     }
-    beast::get_lowest_layer(this->ws_).expires_never();
+    beast::get_lowest_layer(this->ws()).expires_never();
     websocket::stream_base::timeout timeouts{};
     timeouts.handshake_timeout = std::chrono::seconds(30);
     timeouts.idle_timeout = cfg_.idle_timeout;
     timeouts.keep_alive_pings = true;  // a ping after half the idle timeout of silence
-    this->ws_.set_option(timeouts);
-    this->ws_.set_option(websocket::stream_base::decorator(
+    this->ws().set_option(timeouts);
+    this->ws().set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(http::field::server, "RightMoment"); }));
-    this->ws_.async_accept(req, [self = this->shared_from_this(), info](beast::error_code accept_ec) {
+    this->ws().async_accept(req, [self = this->shared_from_this(), info](beast::error_code accept_ec) {
       if (accept_ec) return;
       self->impl_->with_stats([](TransportStats& st) { ++st.connections_accepted; });
       self->end_handshake();
@@ -540,21 +499,27 @@ class ServerSession : public Connection<NextLayer, ServerSession<NextLayer>>,
     res->keep_alive(false);
     res->body() = std::move(body);
     res->prepare_payload();
-    http::async_write(this->ws_.next_layer(), *res, [self = this->shared_from_this(), res](beast::error_code, std::size_t) {
+    http::async_write(this->ws().next_layer(), *res, [self = this->shared_from_this(), res](beast::error_code, std::size_t) {
       beast::error_code ignored;
-      beast::get_lowest_layer(self->ws_).socket().shutdown(tcp::socket::shutdown_send, ignored);
+      beast::get_lowest_layer(self->ws()).socket().shutdown(tcp::socket::shutdown_send, ignored);
     });
   }
 
   ListenerConfig cfg_;  // a copy: a connection may outlive a reconfigured listener
   std::string remote_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  beast::flat_buffer upgrade_buffer_;
   bool handshaking_ = true;
 };
 
+// One configured listener: the session layer's acceptor, with this listener's TLS and limit; each
+// connection it accepts becomes a ServerSession.
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(ImplPtr impl, ListenerConfig cfg) : impl_(std::move(impl)), cfg_(std::move(cfg)), acceptor_(impl_->ioc) {}
+  Listener(ImplPtr impl, ListenerConfig cfg)
+      : impl_(std::move(impl)),
+        cfg_(std::move(cfg)),
+        acceptor_(std::make_shared<net::ServerAcceptor>(impl_->ioc(), "listener '" + cfg_.name + "'", impl_->log)) {}
 
   bool open(std::string& error) {
     if (!impl_->adapters.has_event_adapter(cfg_.adapter)) {
@@ -568,71 +533,47 @@ class Listener : public std::enable_shared_from_this<Listener> {
         return false;
       }
     }
-    beast::error_code ec;
-    auto address = net::ip::make_address(cfg_.address, ec);
-    if (ec) {
-      error = "listener '" + cfg_.name + "': bad address '" + cfg_.address + "'";
+    if (auto why = acceptor_->open(cfg_.address, cfg_.port)) {
+      error = "listener '" + cfg_.name + "': " + *why;
       return false;
     }
-    tcp::endpoint endpoint(address, cfg_.port);
-    acceptor_.open(endpoint.protocol(), ec);
-    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(endpoint, ec);
-    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
-    if (ec) {
-      error = "listener '" + cfg_.name + "': cannot listen on " + cfg_.address + ":" + std::to_string(cfg_.port) + ": " +
-              ec.message();
-      return false;
-    }
-    auto local = acceptor_.local_endpoint();
-    std::string host = local.address().is_v6() ? "[" + local.address().to_string() + "]" : local.address().to_string();
-    url_ = std::string(cfg_.tls ? "wss://" : "ws://") + host + ":" + std::to_string(local.port()) + cfg_.path;
+    url_ = acceptor_->url(cfg_.tls ? "wss" : "ws", cfg_.path);
     return true;
   }
 
-  void start() { do_accept(); }
-  void close() {
-    net::post(acceptor_.get_executor(), [self = shared_from_this()] {
-      beast::error_code ignored;
-      self->acceptor_.close(ignored);
-    });
+  void start() {
+    net::AcceptHandlers handlers;
+    handlers.counted = [impl = impl_] {
+      std::int64_t n = 0;
+      impl->with_stats([&](TransportStats& st) { n = st.connections_open + st.connections_handshaking; });
+      return n;
+    };
+    handlers.refused_full = [impl = impl_, name = cfg_.name](const std::string& remote, std::int64_t open) {
+      impl->with_stats([](TransportStats& st) { ++st.connections_refused; });
+      impl->log->warn("[listener={}] refused a connection from {}: {} connections already open", name, remote, open);
+    };
+    handlers.accepted = [weak = weak_from_this()](tcp::socket socket, std::string remote) {
+      if (auto self = weak.lock()) self->serve(std::move(socket), std::move(remote));
+    };
+    acceptor_->start(cfg_.max_connections, tls_ ? &*tls_ : nullptr, std::move(handlers));
   }
+  void close() { acceptor_->close(); }
   const std::string& url() const { return url_; }
   const ListenerConfig& config() const { return cfg_; }
 
  private:
-  void do_accept() {
-    acceptor_.async_accept(net::make_strand(impl_->ioc), beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
-  }
-
-  void on_accept(beast::error_code ec, tcp::socket socket) {
-    if (ec == net::error::operation_aborted || impl_->stopping) return;
-    if (!ec) {
-      std::string remote;
-      beast::error_code ignored;
-      auto ep = socket.remote_endpoint(ignored);
-      remote = ep.address().to_string() + ":" + std::to_string(ep.port());
-      std::int64_t open = 0;
-      impl_->with_stats([&](TransportStats& st) { open = st.connections_open + st.connections_handshaking; });
-      if (open >= static_cast<std::int64_t>(cfg_.max_connections)) {
-        impl_->with_stats([](TransportStats& st) { ++st.connections_refused; });
-        impl_->log->warn("[listener={}] refused a connection from {}: {} connections already open", cfg_.name, remote, open);
-        answer_server_full(std::move(socket), tls_ ? &*tls_ : nullptr);
-      } else if (tls_) {
-        std::make_shared<ServerSession<beast::ssl_stream<beast::tcp_stream>>>(impl_, cfg_, remote, std::move(socket), *tls_)
-            ->run();
-      } else {
-        std::make_shared<ServerSession<beast::tcp_stream>>(impl_, cfg_, remote, std::move(socket))->run();
-      }
+  void serve(tcp::socket socket, std::string remote) {
+    if (impl_->stopping) return;
+    if (tls_) {
+      std::make_shared<ServerSession<beast::ssl_stream<beast::tcp_stream>>>(impl_, cfg_, remote, std::move(socket), *tls_)->run();
     } else {
-      impl_->log->warn("{}: accept failed: {}", cfg_.name, ec.message());
+      std::make_shared<ServerSession<beast::tcp_stream>>(impl_, cfg_, remote, std::move(socket))->run();
     }
-    do_accept();
   }
 
   ImplPtr impl_;
   ListenerConfig cfg_;
-  tcp::acceptor acceptor_;
+  std::shared_ptr<net::ServerAcceptor> acceptor_;
   std::optional<ssl::context> tls_;
   std::string url_;
 };
@@ -651,23 +592,23 @@ class ClientConnection : public Connection<NextLayer, ClientConnection<NextLayer
   template <typename... StreamArgs>
   ClientConnection(ImplPtr impl, std::shared_ptr<Client> owner, std::uint64_t socket_id, const ClientConfig& cfg,
                    ParsedUrl url, std::shared_ptr<EventAdapter> adapter, StreamArgs&&... stream_args)
-      : Base(std::move(impl), websocket::stream<NextLayer>(std::forward<StreamArgs>(stream_args)...), std::move(adapter),
-             cfg.adapter, cfg.max_message_bytes, 1024),
+      : Base(std::move(impl), std::move(adapter), cfg.adapter, cfg.max_message_bytes, 1024,
+             std::forward<StreamArgs>(stream_args)...),
         owner_(std::move(owner)),
         socket_id_(socket_id),
         cfg_(cfg),
         url_(std::move(url)),
-        resolver_(this->ws_.get_executor()),
-        heartbeat_(this->ws_.get_executor()) {}
+        resolver_(this->executor()),
+        heartbeat_(this->executor()) {}
 
   void run() {
-    net::dispatch(this->ws_.get_executor(), [self = this->shared_from_this()] {
+    this->register_for_stop();
+    asio::dispatch(this->executor(), [self = this->shared_from_this()] {
       self->resolver_.async_resolve(self->url_.host, self->url_.port,
                                     beast::bind_front_handler(&ClientConnection::on_resolve, self));
     });
   }
   void on_finished();
-  net::any_io_executor executor() { return this->ws_.get_executor(); }
 
   // Also stops the heartbeat: a message read just before the close leaves no read pending, so
   // on_finished may never come, and the timer alone would keep the I/O loop from ending.
@@ -682,7 +623,7 @@ class ClientConnection : public Connection<NextLayer, ClientConnection<NextLayer
     if (!this->open_) return this->force_close();
     this->closing_ = true;
     this->close_after_writes_ = true;
-    if (this->queue_.empty()) this->do_close();
+    this->session_->close();
   }
 
  private:
@@ -690,16 +631,16 @@ class ClientConnection : public Connection<NextLayer, ClientConnection<NextLayer
 
   void on_resolve(beast::error_code ec, tcp::resolver::results_type results) {
     if (ec) return fail("resolve", ec);
-    beast::get_lowest_layer(this->ws_).expires_after(std::chrono::seconds(30));  // connect + handshakes
-    beast::get_lowest_layer(this->ws_).async_connect(results, beast::bind_front_handler(&ClientConnection::on_connect,
+    beast::get_lowest_layer(this->ws()).expires_after(std::chrono::seconds(30));  // connect + handshakes
+    beast::get_lowest_layer(this->ws()).async_connect(results, beast::bind_front_handler(&ClientConnection::on_connect,
                                                                                         this->shared_from_this()));
   }
 
   void on_connect(beast::error_code ec, tcp::resolver::results_type::endpoint_type) {
     if (ec) return fail("connect", ec);
     if constexpr (std::is_same_v<NextLayer, beast::ssl_stream<beast::tcp_stream>>) {
-      if (auto tls = prepare_client_tls(this->ws_.next_layer(), url_.host, cfg_.verify)) return fail("SNI", tls);
-      this->ws_.next_layer().async_handshake(ssl::stream_base::client, [self = this->shared_from_this()](beast::error_code hs) {
+      if (auto tls = prepare_client_tls(this->ws().next_layer(), url_.host, cfg_.verify)) return fail("SNI", tls);
+      this->ws().next_layer().async_handshake(ssl::stream_base::client, [self = this->shared_from_this()](beast::error_code hs) {
         if (hs) return self->fail("TLS handshake", hs);
         self->ws_handshake();
       });
@@ -709,18 +650,18 @@ class ClientConnection : public Connection<NextLayer, ClientConnection<NextLayer
   }
 
   void ws_handshake() {
-    beast::get_lowest_layer(this->ws_).expires_never();
+    beast::get_lowest_layer(this->ws()).expires_never();
     websocket::stream_base::timeout timeouts{};
     timeouts.handshake_timeout = std::chrono::seconds(30);
     timeouts.idle_timeout = cfg_.idle_timeout;  // notice a dead feed
     timeouts.keep_alive_pings = true;
-    this->ws_.set_option(timeouts);
+    this->ws().set_option(timeouts);
     auto headers = cfg_.headers;
-    this->ws_.set_option(websocket::stream_base::decorator([headers](websocket::request_type& req) {
+    this->ws().set_option(websocket::stream_base::decorator([headers](websocket::request_type& req) {
       req.set(http::field::user_agent, "RightMoment");
       for (const auto& [name, value] : headers) req.set(name, value);
     }));
-    this->ws_.async_handshake(upgrade_answer_, url_.host + ":" + url_.port, url_.target,
+    this->ws().async_handshake(upgrade_answer_, url_.host + ":" + url_.port, url_.target,
                               [self = this->shared_from_this()](beast::error_code ec) {
                                 if (ec) return self->fail("WebSocket handshake", ec);
                                 self->on_open();
@@ -745,7 +686,7 @@ class ClientConnection : public Connection<NextLayer, ClientConnection<NextLayer
   const ClientConfig& cfg_;
   ParsedUrl url_;
   tcp::resolver resolver_;
-  net::steady_timer heartbeat_;
+  asio::steady_timer heartbeat_;
   websocket::response_type upgrade_answer_;  // its status when the server refuses the upgrade
 };
 
@@ -756,7 +697,7 @@ class ClientConnection : public Connection<NextLayer, ClientConnection<NextLayer
 class Client : public std::enable_shared_from_this<Client>, public ChannelDriver {
  public:
   Client(ImplPtr impl, ClientConfig cfg)
-      : impl_(std::move(impl)), cfg_(std::move(cfg)), strand_(net::make_strand(impl_->ioc)), timer_(strand_),
+      : impl_(std::move(impl)), cfg_(std::move(cfg)), strand_(asio::make_strand(impl_->ioc())), timer_(strand_),
         rng_(std::random_device{}()) {
     AdapterOptions o;
     o.max_message_bytes = cfg_.max_message_bytes;
@@ -783,13 +724,13 @@ class Client : public std::enable_shared_from_this<Client>, public ChannelDriver
   }
 
   void start() {
-    net::dispatch(strand_, [self = shared_from_this()] {
+    asio::dispatch(strand_, [self = shared_from_this()] {
       if (self->controller_) self->controller_->start(*self, wall_now_ms());
       else self->connect();
     });
   }
   void close() {
-    net::post(strand_, [self = shared_from_this()] {
+    asio::post(strand_, [self = shared_from_this()] {
       self->stopped_ = true;
       self->timer_.cancel();
       if (self->controller_) self->controller_->stop();
@@ -800,7 +741,7 @@ class Client : public std::enable_shared_from_this<Client>, public ChannelDriver
 
   // A connection attempt or an open connection ended (refused_status: of a refused upgrade).
   void connection_ended(std::uint64_t socket, bool was_open, int refused_status) {
-    net::post(strand_, [self = shared_from_this(), socket, was_open, refused_status] {
+    asio::post(strand_, [self = shared_from_this(), socket, was_open, refused_status] {
       if (self->stopped_ || self->impl_->stopping) return;
       if (self->controller_) {
         // A socket the controller closed itself is not reported back.
@@ -816,7 +757,7 @@ class Client : public std::enable_shared_from_this<Client>, public ChannelDriver
     });
   }
   void connection_opened(std::uint64_t socket) {
-    net::post(strand_, [self = shared_from_this(), socket] {
+    asio::post(strand_, [self = shared_from_this(), socket] {
       if (self->stopped_ || !self->controller_ || !self->sockets_.count(socket)) return;
       self->controller_->on_socket_open(socket, wall_now_ms());
     });
@@ -890,7 +831,7 @@ class Client : public std::enable_shared_from_this<Client>, public ChannelDriver
   // Starts a connection; returns how to close it (gracefully or at once). A controller's sockets
   // share the client's strand, so that the adapter and the controller are never called concurrently.
   std::function<void(bool)> connect_to(std::uint64_t id, const ParsedUrl& url) {
-    auto executor = controller_ ? net::any_io_executor(strand_) : net::any_io_executor(net::make_strand(impl_->ioc));
+    auto executor = controller_ ? asio::any_io_executor(strand_) : asio::any_io_executor(asio::make_strand(impl_->ioc()));
     if (url.tls) {
       auto c = std::make_shared<ClientConnection<beast::ssl_stream<beast::tcp_stream>>>(impl_, shared_from_this(), id, cfg_, url,
                                                                                         adapter_, executor, *tls_);
@@ -904,15 +845,15 @@ class Client : public std::enable_shared_from_this<Client>, public ChannelDriver
   template <typename C>
   static std::function<void(bool)> closer_for(const std::shared_ptr<C>& c) {
     return [weak = std::weak_ptr<C>(c)](bool graceful) {
-      if (auto s = weak.lock()) net::post(s->executor(), [s, graceful] { graceful ? s->close_gracefully() : s->force_close(); });
+      if (auto s = weak.lock()) asio::post(s->executor(), [s, graceful] { graceful ? s->close_gracefully() : s->force_close(); });
     };
   }
 
   ImplPtr impl_;
   ClientConfig cfg_;
   std::optional<ParsedUrl> url_;  // the configured URL (none when a controller runs the channel)
-  net::strand<net::io_context::executor_type> strand_;
-  net::steady_timer timer_;  // the reconnect backoff, or the controller's wake-up
+  asio::strand<asio::io_context::executor_type> strand_;
+  asio::steady_timer timer_;  // the reconnect backoff, or the controller's wake-up
   std::optional<ssl::context> tls_;
   std::shared_ptr<EventAdapter> adapter_;
   ChannelController* controller_ = nullptr;  // owned by adapter_
@@ -981,14 +922,7 @@ bool TransportService::start(const std::vector<ListenerConfig>& listeners, const
     if (!cfg.verify) impl_->log->warn("client '{}': certificate verification is OFF, as configured", cfg.name);
     made.push_back(client);
   }
-  impl_->work.emplace(impl_->ioc.get_executor());
-  for (unsigned i = 0; i < impl_->threads_wanted; ++i) {
-    ++impl_->running_threads;
-    impl_->threads.emplace_back([impl = impl_.get()] {
-      impl->ioc.run();
-      --impl->running_threads;
-    });
-  }
+  impl_->loop.start(impl_->threads_wanted);
   for (auto& l : opened) {
     {
       std::lock_guard lock(impl_->bound_mutex);
@@ -1012,28 +946,13 @@ std::vector<BoundListener> TransportService::bound() const {
 }
 
 void TransportService::stop() {
-  if (impl_->threads.empty()) return;
+  if (!impl_->loop.running()) return;
   impl_->stopping = true;
   for (auto& close : impl_->closers) close();
-  std::vector<std::function<void()>> sessions;
-  {
-    std::lock_guard lock(impl_->sessions_mutex);
-    for (auto& s : impl_->sessions) sessions.push_back(s.second);
-  }
-  for (auto& close : sessions) close();
-  impl_->work.reset();
+  impl_->sessions.close_all();
   // Every connection, timer and acceptor is closing; the loop ends by itself when their handlers have
   // run (so every session object is freed). Whatever is still stuck after 3 s is stopped hard.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-  while (impl_->running_threads > 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  if (impl_->running_threads > 0) {
-    impl_->log->warn("transport: connections still open after 3 s; stopping the I/O loop");
-    impl_->ioc.stop();
-  }
-  for (auto& t : impl_->threads)
-    if (t.joinable()) t.join();
-  impl_->threads.clear();
+  impl_->loop.stop(std::chrono::seconds(3));
   impl_->keepalive.clear();
   impl_->closers.clear();
 }

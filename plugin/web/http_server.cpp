@@ -1,8 +1,14 @@
 // HTTP and WebSocket sessions after Beast's advanced_server example: one object per connection on its
-// own strand, keep-alive request loop, upgrade to a WebSocket with a bounded send queue.
+// own strand, keep-alive request loop, upgrade to a WebSocket. The loop, the acceptor, the registry a
+// stop closes and the WebSocket's socket and send queue are the session layer's (plugin/net); here is
+// the HTTP protocol and the routes.
 #include "plugin/web/http_server.hpp"
 
-#include "plugin/transport/server_full_answer.hpp"
+#include "plugin/net/io_loop.hpp"
+#include "plugin/net/quiet_close.hpp"
+#include "plugin/net/server_acceptor.hpp"
+#include "plugin/net/session_registry.hpp"
+#include "plugin/net/websocket_session.hpp"
 #include "plugin/transport/server_tls.hpp"
 
 #include <array>
@@ -20,7 +26,7 @@
 
 namespace rightmoment {
 
-namespace net = boost::asio;
+namespace asio = boost::asio;
 namespace ssl = boost::asio::ssl;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
@@ -41,41 +47,27 @@ HttpResponse HttpResponse::text(unsigned status, std::string body) {
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   Impl(HttpServerConfig c, std::shared_ptr<HttpRoutes> r, std::shared_ptr<spdlog::logger> l)
-      : cfg(std::move(c)), routes(std::move(r)), log(std::move(l)), acceptor(ioc) {}
+      : cfg(std::move(c)), routes(std::move(r)), log(std::move(l)), loop("rm-web-" + cfg.name, log) {}
 
   HttpServerConfig cfg;
   std::shared_ptr<HttpRoutes> routes;
   std::shared_ptr<spdlog::logger> log;
-  net::io_context ioc;
-  tcp::acceptor acceptor;
+  net::IoLoop loop;
+  std::shared_ptr<net::ServerAcceptor> acceptor;
   std::optional<ssl::context> tls;
-  std::thread thread;
   std::string url;
   std::atomic<bool> stopping{false};
-  std::atomic<bool> loop_done{false};
+  net::SessionRegistry sessions;  // every open connection: stop() closes them
 
   mutable std::mutex mutex;
   HttpServerStats stats;
-  std::uint64_t next_id = 1;
-  std::map<std::uint64_t, std::function<void()>> closers;  // every open connection
 
   template <typename F>
   void with_stats(F&& f) {
     std::lock_guard lock(mutex);
     f(stats);
   }
-  std::uint64_t add_closer(std::function<void()> close) {
-    std::lock_guard lock(mutex);
-    closers.emplace(next_id, std::move(close));
-    return next_id++;
-  }
-  void remove_closer(std::uint64_t id) {
-    std::lock_guard lock(mutex);
-    closers.erase(id);
-  }
-
-  void do_accept();
-  void on_accept(beast::error_code ec, tcp::socket socket);
+  void serve(tcp::socket socket, std::string remote);
 };
 
 namespace {
@@ -83,11 +75,7 @@ namespace {
 using ImplPtr = std::shared_ptr<HttpServer::Impl>;
 constexpr const char* kServerName = "RightMoment";
 
-bool is_quiet_close(const beast::error_code& ec) {
-  return ec == websocket::error::closed || ec == net::error::operation_aborted || ec == net::error::eof ||
-         ec == beast::error::timeout || ec == net::ssl::error::stream_truncated ||
-         ec == net::error::connection_reset || ec == http::error::end_of_stream;
-}
+using net::is_quiet_close;
 
 HttpRequest to_request(const http::request<http::string_body>& req, const std::string& remote, bool tls) {
   HttpRequest r;
@@ -127,10 +115,16 @@ http::response<http::string_body> to_beast(const HttpResponse& res, unsigned ver
 
 // ------------------------------------------------------------------ WebSocket session
 
+// A page's WebSocket: the session layer's, with the routes' handlers on top.
 template <typename Stream>
 class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
+  using Session = net::WebSocketSession<Stream>;
+
  public:
-  WsSession(ImplPtr impl, Stream stream) : impl_(std::move(impl)), ws_(std::move(stream)) {}
+  WsSession(ImplPtr impl, Stream stream)
+      : impl_(std::move(impl)),
+        session_(std::make_shared<Session>(net::WebSocketSessionOptions{impl_->cfg.write_queue_limit, std::chrono::seconds(10)},
+                                           std::move(stream))) {}
 
   // Holds the session and the server weakly, and never an executor: a peer kept by a route after
   // the server is gone must not touch its io_context.
@@ -138,10 +132,10 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
    public:
     Peer(std::weak_ptr<WsSession> s, std::weak_ptr<HttpServer::Impl> server) : session_(std::move(s)), server_(std::move(server)) {}
     void send(std::string text) override {
-      post([t = std::move(text)](WsSession& s) mutable { s.queue_send(std::move(t)); });
+      post([t = std::move(text)](WsSession& s) mutable { s.session_->send(std::move(t)); });
     }
     void close() override {
-      post([](WsSession& s) { s.begin_close(); });
+      post([](WsSession& s) { s.session_->close(); });
     }
 
    private:
@@ -151,7 +145,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
       if (!server) return;
       auto session = session_.lock();
       if (!session) return;
-      net::post(session->ws_.get_executor(), [w = session_, f = std::forward<F>(f)]() mutable {
+      asio::post(session->session_->get_executor(), [w = session_, f = std::forward<F>(f)]() mutable {
         if (auto s = w.lock()) f(*s);
       });
     }
@@ -160,44 +154,27 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
   };
 
   void accept(http::request<http::string_body> req, std::function<WebSocketHandlers(std::shared_ptr<WebSocketPeer>)> on_open) {
-    beast::get_lowest_layer(ws_).expires_never();
+    auto& ws = session_->stream();
+    beast::get_lowest_layer(ws).expires_never();
     websocket::stream_base::timeout timeouts{};
     timeouts.handshake_timeout = std::chrono::seconds(15);
     timeouts.idle_timeout = impl_->cfg.idle_timeout;
     timeouts.keep_alive_pings = true;
-    ws_.set_option(timeouts);
-    ws_.set_option(websocket::stream_base::decorator(
+    ws.set_option(timeouts);
+    ws.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(http::field::server, kServerName); }));
-    ws_.read_message_max(impl_->cfg.max_ws_message_bytes);
+    ws.read_message_max(impl_->cfg.max_ws_message_bytes);
     on_open_ = std::move(on_open);
-    ws_.async_accept(req, [self = this->shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
+    // A stop during the handshake closes it too.
+    closer_id_ = impl_->sessions.add([w = this->weak_from_this(), ex = session_->get_executor()] {
+      asio::post(ex, [w] {
+        if (auto s = w.lock()) s->session_->force_close();
+      });
+    });
+    ws.async_accept(req, [self = this->shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
   }
 
-  void queue_send(std::string text) {
-    if (closed_) return;
-    if (queue_.size() >= impl_->cfg.write_queue_limit) {
-      impl_->log->warn("{}: a page stopped reading ({} messages queued); closing it so that it reconnects and catches up",
-                       impl_->cfg.name, queue_.size());
-      force_close();
-      return;
-    }
-    queue_.push_back(std::move(text));
-    if (queue_.size() == 1) do_write();
-  }
-
-  void begin_close() {
-    if (closed_ || closing_) return;
-    closing_ = true;
-    if (queue_.empty()) do_close();
-  }
-
-  void force_close() {
-    closed_ = true;
-    write_timer_.cancel();
-    beast::error_code ignored;
-    beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
-    beast::get_lowest_layer(ws_).close();
-  }
+  ~WsSession() { impl_->sessions.remove(closer_id_); }
 
  private:
   void on_accept(beast::error_code ec) {
@@ -206,83 +183,39 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
       ++s.websocket_opened;
       ++s.websockets_open;
     });
-    open_ = true;
-    closer_id_ = impl_->add_closer([w = this->weak_from_this(), ex = ws_.get_executor()] {
-      net::post(ex, [w] {
-        if (auto s = w.lock()) s->force_close();
-      });
-    });
     handlers_ = on_open_(std::make_shared<Peer>(this->weak_from_this(), impl_));
     on_open_ = nullptr;
-    do_read();
+    auto me = this->shared_from_this();
+    net::WebSocketCallbacks callbacks;
+    callbacks.on_message = [me](std::string_view text, bool is_text) {
+      if (is_text && me->handlers_.on_message) me->handlers_.on_message(text);
+      me->session_->read_next();
+    };
+    callbacks.on_slow_peer = [me](net::SlowPeer why, std::size_t queued) {
+      if (why == net::SlowPeer::QueueFull)
+        me->impl_->log->warn("{}: a page stopped reading ({} messages queued); closing it so that it reconnects and catches up",
+                             me->impl_->cfg.name, queued);
+      else
+        me->impl_->log->warn("{}: a page has not taken a message for 10 s; closing it so that it reconnects", me->impl_->cfg.name);
+    };
+    callbacks.on_ended = [me](const beast::error_code& end) { me->finished(end); };
+    session_->start(std::move(callbacks));
+    session_->read_next();
   }
 
-  void do_read() {
-    ws_.async_read(buffer_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
-  }
-
-  void on_read(beast::error_code ec) {
-    if (ec) return finished(ec);
-    if (ws_.got_text() && handlers_.on_message) {
-      std::string_view text(static_cast<const char*>(buffer_.data().data()), buffer_.size());
-      handlers_.on_message(text);
-    }
-    buffer_.consume(buffer_.size());
-    do_read();
-  }
-
-  void do_write() {
-    // A message the page has not taken within 10 s: it stopped reading (a frozen tab, a dead
-    // network). Close it; it reconnects and gets a snapshot. (While a write is stuck, Beast cannot
-    // answer a ping or close either, so the queue limit alone might never be reached.)
-    std::uint64_t this_write = ++writes_started_;
-    write_timer_.expires_after(std::chrono::seconds(10));
-    write_timer_.async_wait([self = this->shared_from_this(), this_write](beast::error_code ec) {
-      if (ec || self->closed_ || self->writes_started_ != this_write || self->queue_.empty()) return;
-      self->impl_->log->warn("{}: a page has not taken a message for 10 s; closing it so that it reconnects", self->impl_->cfg.name);
-      self->force_close();
-    });
-    ws_.text(true);
-    ws_.async_write(net::buffer(queue_.front()), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-      self->write_timer_.cancel();
-      if (ec) return self->finished(ec);
-      self->queue_.pop_front();
-      if (!self->queue_.empty()) return self->do_write();
-      if (self->closing_) self->do_close();
-    });
-  }
-
-  void do_close() {
-    ws_.async_close(websocket::close_code::normal, [self = this->shared_from_this()](beast::error_code) { self->force_close(); });
-  }
-
-  void finished(beast::error_code ec) {
-    if (done_) return;
-    done_ = true;
-    closed_ = true;
-    write_timer_.cancel();
+  void finished(const beast::error_code& ec) {
     if (!is_quiet_close(ec)) impl_->log->debug("{}: WebSocket closed: {}", impl_->cfg.name, ec.message());
-    if (open_) {
-      impl_->remove_closer(closer_id_);
-      impl_->with_stats([](HttpServerStats& s) { --s.websockets_open; });
-      if (handlers_.on_closed) handlers_.on_closed();
-      handlers_ = {};
-    }
+    impl_->sessions.remove(closer_id_);
+    impl_->with_stats([](HttpServerStats& s) { --s.websockets_open; });
+    if (handlers_.on_closed) handlers_.on_closed();
+    handlers_ = {};
   }
 
   ImplPtr impl_;
-  websocket::stream<Stream> ws_;
-  beast::flat_buffer buffer_;
+  std::shared_ptr<Session> session_;
   std::function<WebSocketHandlers(std::shared_ptr<WebSocketPeer>)> on_open_;
   WebSocketHandlers handlers_;
-  std::deque<std::string> queue_;
   std::uint64_t closer_id_ = 0;
-  bool open_ = false;
-  bool closing_ = false;
-  bool closed_ = false;
-  bool done_ = false;
-  net::steady_timer write_timer_{ws_.get_executor()};
-  std::uint64_t writes_started_ = 0;
 };
 
 // ------------------------------------------------------------------ HTTP session
@@ -295,12 +228,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
       : impl_(std::move(impl)), remote_(std::move(remote)), stream_(std::forward<Args>(args)...) {}
 
   void run() {
-    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] { self->start(); });
+    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] { self->start(); });
   }
 
   ~HttpSession() {
     if (counted_) impl_->with_stats([](HttpServerStats& s) { --s.connections_open; });
-    if (closer_id_) impl_->remove_closer(closer_id_);
+    if (closer_id_) impl_->sessions.remove(closer_id_);
   }
 
  private:
@@ -309,8 +242,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   void start() {
     counted_ = true;
     impl_->with_stats([](HttpServerStats& s) { ++s.connections_open; });
-    closer_id_ = impl_->add_closer([w = this->weak_from_this(), ex = stream_.get_executor()] {
-      net::post(ex, [w] {
+    closer_id_ = impl_->sessions.add([w = this->weak_from_this(), ex = stream_.get_executor()] {
+      asio::post(ex, [w] {
         if (auto s = w.lock()) {
           beast::error_code ignored;
           beast::get_lowest_layer(s->stream_).socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -368,7 +301,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
         return write(decision.refusal ? *decision.refusal : HttpResponse::text(403, "refused\n"), req.version(), false);
       }
       // The WebSocket session takes the stream and registers its own closer.
-      impl_->remove_closer(closer_id_);
+      impl_->sessions.remove(closer_id_);
       closer_id_ = 0;
       auto ws = std::make_shared<WsSession<Stream>>(impl_, std::move(stream_));
       ws->accept(std::move(req), std::move(decision.on_open));
@@ -412,7 +345,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
 
   void drain() {
     if constexpr (!kTls) {
-      stream_.async_read_some(net::buffer(drain_buffer_), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+      stream_.async_read_some(asio::buffer(drain_buffer_), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
         if (!ec && ++self->drained_reads_ < 256) self->drain();
       });
     }
@@ -431,32 +364,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
 
 }  // namespace
 
-void HttpServer::Impl::do_accept() {
-  acceptor.async_accept(net::make_strand(ioc), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
-    self->on_accept(ec, std::move(socket));
-  });
-}
-
-void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
-  if (ec == net::error::operation_aborted || stopping) return;
-  if (!ec) {
-    beast::error_code ignored;
-    auto ep = socket.remote_endpoint(ignored);
-    std::string remote = ep.address().to_string() + ":" + std::to_string(ep.port());
-    bool full = false;
-    with_stats([&](HttpServerStats& s) {
-      full = s.connections_open + s.websockets_open >= static_cast<std::int64_t>(cfg.max_connections);
-      if (full) ++s.refused;
-    });
-    if (full) {
-      answer_server_full(std::move(socket), tls ? &*tls : nullptr);
-    } else if (tls) {
-      std::make_shared<HttpSession<beast::ssl_stream<beast::tcp_stream>>>(shared_from_this(), remote, std::move(socket), *tls)->run();
-    } else {
-      std::make_shared<HttpSession<beast::tcp_stream>>(shared_from_this(), remote, std::move(socket))->run();
-    }
+void HttpServer::Impl::serve(tcp::socket socket, std::string remote) {
+  if (stopping) return;
+  if (tls) {
+    std::make_shared<HttpSession<beast::ssl_stream<beast::tcp_stream>>>(shared_from_this(), remote, std::move(socket), *tls)->run();
+  } else {
+    std::make_shared<HttpSession<beast::tcp_stream>>(shared_from_this(), remote, std::move(socket))->run();
   }
-  do_accept();
 }
 
 HttpServer::HttpServer(HttpServerConfig config, std::shared_ptr<HttpRoutes> routes, std::shared_ptr<spdlog::logger> log)
@@ -466,6 +380,7 @@ HttpServer::~HttpServer() { stop(); }
 
 bool HttpServer::start(std::string& error) {
   auto& cfg = impl_->cfg;
+  if (impl_->loop.running()) return true;
   if (cfg.tls) {
     impl_->tls.emplace(ssl::context::tls_server);
     if (auto why = configure_server_tls(*impl_->tls, *cfg.tls)) {
@@ -473,71 +388,38 @@ bool HttpServer::start(std::string& error) {
       return false;
     }
   }
-  beast::error_code ec;
-  auto address = net::ip::make_address(cfg.address, ec);
-  if (ec) {
-    error = cfg.name + ": bad address '" + cfg.address + "'";
+  impl_->acceptor = std::make_shared<net::ServerAcceptor>(impl_->loop.context(), cfg.name, impl_->log);
+  if (auto why = impl_->acceptor->open(cfg.address, cfg.port)) {
+    error = cfg.name + ": " + *why;
     return false;
   }
-  tcp::endpoint endpoint(address, cfg.port);
-  impl_->acceptor.open(endpoint.protocol(), ec);
-  if (!ec) impl_->acceptor.set_option(net::socket_base::reuse_address(true), ec);
-  if (!ec) impl_->acceptor.bind(endpoint, ec);
-  if (!ec) impl_->acceptor.listen(net::socket_base::max_listen_connections, ec);
-  if (ec) {
-    error = cfg.name + ": cannot listen on " + cfg.address + ":" + std::to_string(cfg.port) + ": " + ec.message();
-    beast::error_code ignored;
-    impl_->acceptor.close(ignored);
-    return false;
-  }
-  auto local = impl_->acceptor.local_endpoint();
-  std::string host = local.address().is_v6() ? "[" + local.address().to_string() + "]" : local.address().to_string();
-  impl_->url = std::string(cfg.tls ? "https://" : "http://") + host + ":" + std::to_string(local.port());
-  impl_->do_accept();
-  impl_->thread = std::thread([impl = impl_] {
-    for (;;) {
-      try {
-        impl->ioc.run();
-        impl->loop_done = true;
-        return;
-      } catch (const std::exception& e) {
-        // A handler threw: log it and keep serving rather than take the plugin down.
-        impl->log->error("{}: unexpected error on the web thread: {}", impl->cfg.name, e.what());
-      }
-    }
-  });
+  impl_->url = impl_->acceptor->url(cfg.tls ? "https" : "http");
+  net::AcceptHandlers handlers;
+  std::weak_ptr<Impl> weak = impl_;
+  handlers.counted = [weak] {
+    std::int64_t n = 0;
+    if (auto impl = weak.lock()) impl->with_stats([&](HttpServerStats& s) { n = s.connections_open + s.websockets_open; });
+    return n;
+  };
+  handlers.refused_full = [weak](const std::string&, std::int64_t) {
+    if (auto impl = weak.lock()) impl->with_stats([](HttpServerStats& s) { ++s.refused; });
+  };
+  handlers.accepted = [weak](tcp::socket socket, std::string remote) {
+    if (auto impl = weak.lock()) impl->serve(std::move(socket), std::move(remote));
+  };
+  impl_->acceptor->start(cfg.max_connections, impl_->tls ? &*impl_->tls : nullptr, std::move(handlers));
+  impl_->loop.start(1);
   return true;
 }
 
 void HttpServer::stop() {
-  if (!impl_->thread.joinable()) return;
+  if (!impl_->loop.running()) return;
   impl_->stopping = true;
-  net::post(impl_->ioc, [impl = impl_] {
-    beast::error_code ignored;
-    impl->acceptor.close(ignored);
-  });
-  std::vector<std::function<void()>> closers;
-  {
-    std::lock_guard lock(impl_->mutex);
-    for (auto& [id, c] : impl_->closers) closers.push_back(c);
-  }
-  for (auto& c : closers) c();
+  impl_->acceptor->close();
+  impl_->sessions.close_all();
   // Every connection and the acceptor are closing: the loop ends by itself once their handlers have
   // run (so every session is freed). Whatever is still stuck after 3 s is stopped hard.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-  while (!impl_->loop_done && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  bool hard = !impl_->loop_done;
-  if (hard) {
-    impl_->log->warn("{}: connections still open after 3 s; stopping its loop", impl_->cfg.name);
-    impl_->ioc.stop();
-  }
-  impl_->thread.join();
-  if (hard) {
-    // Queued handlers hold their sessions, which hold this server's state: run them out.
-    impl_->ioc.restart();
-    impl_->ioc.run_for(std::chrono::milliseconds(200));
-  }
+  impl_->loop.stop(std::chrono::seconds(3));
 }
 
 std::string HttpServer::base_url() const { return impl_->url; }

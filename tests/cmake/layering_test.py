@@ -35,8 +35,12 @@ LAYERS = {
                   ["plugin/transport/transport_service.hpp", "plugin/web/popup_hub.hpp", "plugin/runtime/plugin_runtime.hpp",
                    "adapters/events/builtin_adapters.hpp", "adapters/history/open_history_store.hpp",
                    "plugin/config/plugin_config.hpp"]),
+    # The session layer depends on Beast (rm_beast) only: nothing of ours above it.
+    "rm_net": ("plugin/net/io_loop.cpp",
+               ["plugin/transport/server_full_answer.hpp", "plugin/net/websocket_session.hpp"],
+               ["plugin/core/canonical_event.hpp", "plugin/transport/transport_service.hpp", "plugin/web/http_server.hpp"]),
     "rm_transport": ("plugin/transport/transport_service.cpp",
-                     ["plugin/core/adapter_registry.hpp", "plugin/transport/server_tls.hpp"],
+                     ["plugin/core/adapter_registry.hpp", "plugin/transport/server_tls.hpp", "plugin/net/websocket_session.hpp"],
                      ["adapters/events/builtin_adapters.hpp", "plugin/engine/engine.hpp", "plugin/web/http_server.hpp",
                       "plugin/history/history_store.hpp"]),
     "rm_web": ("plugin/web/http_server.cpp",
