@@ -1,5 +1,6 @@
 #include "plugin/engine/engine.hpp"
 
+#include "plugin/core/thread_name.hpp"
 #include "plugin/engine/call_contact.hpp"
 #include "plugin/engine/prompt_id.hpp"
 
@@ -57,6 +58,7 @@ void Engine::start() {
     inbox_closed_ = false;
   }
   thread_ = std::thread([this] { run(); });
+  name_thread(thread_, "rm-engine");
 }
 
 void Engine::stop(std::chrono::milliseconds timeout) {

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "plugin/core/thread_name.hpp"
+
 namespace rightmoment {
 
 HistoryLookup::HistoryLookup(std::shared_ptr<HistoryStore> store, std::string default_region, std::size_t workers,
@@ -18,7 +20,10 @@ HistoryLookup::~HistoryLookup() { stop(); }
 void HistoryLookup::start() {
   if (!workers_.empty()) return;
   stopping_ = false;
-  for (std::size_t i = 0; i < worker_count_; ++i) workers_.emplace_back([this] { run(); });
+  for (std::size_t i = 0; i < worker_count_; ++i) {
+    workers_.emplace_back([this] { run(); });
+    name_thread(workers_.back(), "rm-lookup-" + std::to_string(i));
+  }
 }
 
 void HistoryLookup::stop() {

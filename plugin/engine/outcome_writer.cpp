@@ -1,5 +1,7 @@
 #include "plugin/engine/outcome_writer.hpp"
 
+#include "plugin/core/thread_name.hpp"
+
 namespace rightmoment {
 
 OutcomeWriter::OutcomeWriter(std::shared_ptr<HistoryStore> store, std::size_t limit, EngineMetrics& metrics,
@@ -16,6 +18,7 @@ void OutcomeWriter::start() {
     out_of_time_ = false;
   }
   thread_ = std::thread([this] { run(); });
+  name_thread(thread_, "rm-outcomes");
 }
 
 bool OutcomeWriter::stop(std::chrono::milliseconds flush_timeout) {

@@ -2,6 +2,8 @@
 
 #include <deque>
 
+#include "plugin/core/thread_name.hpp"
+
 namespace rightmoment {
 namespace {
 // Barriers are few and must never be refused, so the queue keeps room for them above the limit.
@@ -37,6 +39,7 @@ void PromptDelivery::live_update(LiveUpdate update) {
 void PromptDelivery::start() {
   if (thread_.joinable()) return;
   thread_ = std::thread([this] { run(); });
+  name_thread(thread_, "rm-delivery");
 }
 
 bool PromptDelivery::stop(std::chrono::steady_clock::time_point deadline) {

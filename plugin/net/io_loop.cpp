@@ -7,11 +7,6 @@
 
 namespace rightmoment::net {
 
-void name_this_thread(const std::string& name) {
-  std::string shortened = name.substr(0, 15);
-  pthread_setname_np(pthread_self(), shortened.c_str());
-}
-
 IoLoop::IoLoop(std::string name, std::shared_ptr<spdlog::logger> log) : name_(std::move(name)), log_(std::move(log)) {}
 
 IoLoop::~IoLoop() { stop(std::chrono::milliseconds(0)); }
@@ -27,6 +22,7 @@ void IoLoop::start(unsigned threads) {
   for (unsigned i = 0; i < threads; ++i) {
     std::string thread_name = threads == 1 ? name_ : name_ + "-" + std::to_string(i);
     threads_.emplace_back([this, i] { run_thread(i); });
+    // Named by the starter, so that the name is there when start() returns (Linux keeps 15 characters).
     pthread_setname_np(threads_.back().native_handle(), thread_name.substr(0, 15).c_str());
   }
 }

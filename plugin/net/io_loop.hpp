@@ -51,7 +51,4 @@ class IoLoop {
   std::size_t running_ = 0;  // threads still inside run(), under mutex_
 };
 
-// Names the calling thread (Linux keeps 15 characters).
-void name_this_thread(const std::string& name);
-
 }  // namespace rightmoment::net

@@ -1,5 +1,7 @@
 #include "plugin/runtime/host_log_forwarder.hpp"
 
+#include "plugin/core/thread_name.hpp"
+
 namespace rightmoment {
 namespace {
 thread_local bool t_on_forwarder = false;
@@ -7,6 +9,7 @@ thread_local bool t_on_forwarder = false;
 
 HostLogForwarder::HostLogForwarder(HostLogFn fn, std::size_t limit) : fn_(std::move(fn)), queue_(limit) {
   thread_ = std::thread([this] { run(); });
+  name_thread(thread_, "rm-hostlog");
 }
 
 HostLogForwarder::~HostLogForwarder() { close(); }

@@ -31,6 +31,7 @@
 #include <variant>
 
 #include "adapters/history/postgres/pg_connection.hpp"
+#include "plugin/core/thread_name.hpp"
 #include "plugin/history/prompt_bus.hpp"
 
 namespace rightmoment {
@@ -103,7 +104,9 @@ class PostgresPromptBus final : public PromptBus {
     if (running_.exchange(true)) return;
     handlers_ = std::move(handlers);
     publisher_ = std::thread([this] { publish_loop(); });
+    name_thread(publisher_, "rm-bus-publish");
     listener_ = std::thread([this] { listen_loop(); });
+    name_thread(listener_, "rm-bus-listen");
   }
 
   void stop() override {
