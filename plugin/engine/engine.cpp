@@ -66,16 +66,15 @@ void Engine::stop(std::chrono::milliseconds timeout) {
   {
     std::lock_guard lock(inbox_mutex_);
     inbox_closed_ = true;
+    stop_waiting_ = true;
   }
   inbox_cv_.notify_all();
-  // The thread processes what was accepted; give it the timeout, then ask it to leave.
-  auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    {
-      std::lock_guard lock(inbox_mutex_);
-      if (events_.empty() && control_.empty()) break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  // The thread processes what was accepted, and parked interactions get their history (or their
+  // lookup budget runs out); give it the timeout, then ask it to leave.
+  {
+    std::unique_lock lock(inbox_mutex_);
+    settled_cv_.wait_for(lock, timeout, [&] { return settled_ && events_.empty() && control_.empty(); });
+    stop_waiting_ = false;
   }
   running_ = false;
   inbox_cv_.notify_all();
@@ -231,6 +230,14 @@ void Engine::run() {
       next_tick = now + kTick;
       release_drains();
     }
+    bool nothing_parked = parked_.empty();
+    bool notify = false;
+    {
+      std::lock_guard lock(inbox_mutex_);
+      settled_ = nothing_parked && events_.empty() && control_.empty();
+      notify = settled_ && stop_waiting_;
+    }
+    if (notify) settled_cv_.notify_all();
   }
 }
 

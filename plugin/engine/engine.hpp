@@ -165,6 +165,12 @@ class Engine final : public EventSink {
   // The engine sleeps waiting for work; the first producer to find it so clears it and wakes it, the
   // others queue without a notify.
   bool engine_waiting_ = false;
+  // A stop waits, on settled_cv_ and never in a sleep loop, until the engine has taken everything and
+  // no interaction is parked waiting for its history (its events would be lost): settled_ is set by
+  // the engine thread after each batch, and it notifies only while a stop waits.
+  std::condition_variable settled_cv_;
+  bool settled_ = true;
+  bool stop_waiting_ = false;
   // Events of the batch in hand: they count against inbox_limit until processed, so the bound is on
   // events accepted and not yet handled, as when they were taken one at a time.
   std::size_t events_in_hand_ = 0;
