@@ -10,11 +10,25 @@
 
 namespace rightmoment {
 
+// What the pop-up and the supervisor's view need of a prompt, filled by the engine as it composes it,
+// so that the delivery thread never parses the prompt's JSON again. It agrees with the JSON (each
+// engine test checks it).
+struct PromptSummary {
+  std::string prompt_id;
+  std::string rule_id;
+  std::string kind;           // screen_pop | opportunity | guardrail
+  std::string title;
+  std::string customer_name;  // a screen pop's, when the caller is known
+  std::optional<std::int64_t> event_time_ms;
+  bool handover = false;      // a copy for a second agent
+};
+
 struct DeliveredPrompt {
   std::string json;
   std::string interaction_id;
   std::string agent_id;  // empty when none
   std::chrono::steady_clock::time_point event_arrived;  // for the event-to-prompt latency
+  PromptSummary summary;
 };
 
 // What a supervisor's live view needs of an interaction beside its prompts, sent when it changes.

@@ -826,9 +826,34 @@ void Engine::emit_new_prompt(Interaction& it, const Firing& firing, const std::s
   it.raised.push_back(std::move(raised));
 }
 
+namespace {
+
+std::string string_at(const PromptJson& json, const char* key) {
+  auto it = json.find(key);
+  return it != json.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// Read from the prompt as composed, once, on the engine thread: the delivery thread's listeners
+// take it from here and never parse the JSON.
+PromptSummary summary_of(const PromptJson& json) {
+  PromptSummary s;
+  s.prompt_id = string_at(json, "prompt_id");
+  s.rule_id = string_at(json, "rule_id");
+  s.kind = string_at(json, "kind");
+  s.title = string_at(json, "title");
+  if (auto c = json.find("customer"); c != json.end() && c->is_object()) s.customer_name = string_at(*c, "name");
+  s.event_time_ms = parse_rfc3339(string_at(json, "event_time"));
+  auto h = json.find("handover");
+  s.handover = h != json.end() && h->is_boolean() && h->get<bool>();
+  return s;
+}
+
+}  // namespace
+
 void Engine::deliver(const Interaction& it, const PromptJson& json, const std::string& agent_id,
                      Clock::time_point arrived) {
-  DeliveredPrompt p{json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), it.id, agent_id, arrived};
+  DeliveredPrompt p{json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), it.id, agent_id, arrived,
+                    summary_of(json)};
   if (!delivery_.deliver(std::move(p)))
     log_->warn("[interaction_id={} prompt_id={}] prompt dropped: the host is not taking prompts fast enough", it.id,
                json.value("prompt_id", ""));

@@ -125,7 +125,7 @@ std::unique_ptr<PluginRuntime> PluginRuntime::create(PluginConfig config, HostHo
       return r.message;
     });
     auto hub = rt->popup_hub_;
-    rt->delivery_->add_listener([hub](const DeliveredPrompt& p) { hub->on_prompt(p.json, p.interaction_id, p.agent_id); });
+    rt->delivery_->add_listener([hub](const DeliveredPrompt& p) { hub->on_prompt(p); });
     rt->delivery_->add_ended_listener([hub](const std::string& id) { hub->on_interaction_ended(id); });
   }
   try {

@@ -36,8 +36,16 @@ void PopupHub::on_prompt(std::string_view prompt_json, const std::string& intera
   if (agent_id.empty()) return;
   nlohmann::json parsed = nlohmann::json::parse(prompt_json, nullptr, false);
   if (!parsed.is_object() || !parsed.contains("prompt_id") || !parsed["prompt_id"].is_string()) return;
-  Card card{parsed["prompt_id"].get<std::string>(), interaction_id, std::string(prompt_json), snoozed_until_ms, owner};
+  add_card(Card{parsed["prompt_id"].get<std::string>(), interaction_id, std::string(prompt_json), snoozed_until_ms, owner},
+           agent_id);
+}
 
+void PopupHub::on_prompt(const DeliveredPrompt& prompt) {
+  if (prompt.agent_id.empty() || prompt.summary.prompt_id.empty()) return;
+  add_card(Card{prompt.summary.prompt_id, prompt.interaction_id, prompt.json, 0, {}}, prompt.agent_id);
+}
+
+void PopupHub::add_card(Card card, const std::string& agent_id) {
   std::lock_guard lock(mutex_);
   auto found = agents_.find(agent_id);
   if (found == agents_.end()) {
@@ -70,23 +78,40 @@ void PopupHub::on_prompt(std::string_view prompt_json, const std::string& intera
     agent.cards.push_back(card);
     ++stats_.cards_active;
   }
+  agents_by_interaction_[card.interaction_id].insert(agent_id);
+  if (agents_by_interaction_.size() > 2 * options_.max_cards + 64) prune_interaction_index();
   stats_.agents_with_cards = static_cast<std::int64_t>(agents_.size());
   broadcast(agent, "{\"type\":\"prompt\"," + card_json(card).substr(1));
+}
+
+void PopupHub::prune_interaction_index() {
+  for (auto it = agents_by_interaction_.begin(); it != agents_by_interaction_.end();) {
+    std::erase_if(it->second, [&](const std::string& agent_id) {
+      auto a = agents_.find(agent_id);
+      return a == agents_.end() || std::none_of(a->second.cards.begin(), a->second.cards.end(),
+                                                [&](const Card& c) { return c.interaction_id == it->first; });
+    });
+    it = it->second.empty() ? agents_by_interaction_.erase(it) : std::next(it);
+  }
 }
 
 void PopupHub::on_interaction_ended(const std::string& interaction_id) {
   std::string message = dump({{"type", "interaction.ended"}, {"interaction_id", interaction_id}});
   std::lock_guard lock(mutex_);
-  std::vector<std::string> idle;
-  for (auto& [agent_id, agent] : agents_) {
+  auto holders = agents_by_interaction_.find(interaction_id);
+  if (holders == agents_by_interaction_.end()) return;  // no agent was given a card of it
+  for (const auto& agent_id : holders->second) {
+    auto found = agents_.find(agent_id);
+    if (found == agents_.end()) continue;
+    Agent& agent = found->second;
     auto before = agent.cards.size();
     std::erase_if(agent.cards, [&](const Card& c) { return c.interaction_id == interaction_id; });
     if (agent.cards.size() == before) continue;
     stats_.cards_active -= static_cast<std::int64_t>(before - agent.cards.size());
     broadcast(agent, message);
-    if (agent.cards.empty() && agent.pages.empty()) idle.push_back(agent_id);
+    if (agent.cards.empty() && agent.pages.empty()) agents_.erase(found);
   }
-  for (const auto& id : idle) agents_.erase(id);
+  agents_by_interaction_.erase(holders);
   stats_.agents_with_cards = static_cast<std::int64_t>(agents_.size());
 }
 

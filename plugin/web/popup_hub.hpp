@@ -17,8 +17,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
+#include "plugin/core/delivered_prompt.hpp"
 #include "plugin/web/http_server.hpp"
 
 namespace rightmoment {
@@ -66,6 +69,8 @@ class PopupHub {
   // is the host whose engine raised it (empty: this one); a card caught up may come snoozed.
   void on_prompt(std::string_view prompt_json, const std::string& interaction_id, const std::string& agent_id,
                  const std::string& owner = {}, std::int64_t snoozed_until_ms = 0);
+  // A prompt of this host's engine, from the delivery thread: its id comes typed, the JSON is not parsed.
+  void on_prompt(const DeliveredPrompt& prompt);
   // An answer given on another host's page: this host's pages of that agent follow. Any thread.
   void on_remote_update(const std::string& agent_id, const std::string& prompt_id, const std::string& action,
                         std::int64_t snoozed_until_ms);
@@ -103,12 +108,18 @@ class PopupHub {
   static std::string card_json(const Card& card);
 
   void apply_answer(Agent& agent, const std::string& prompt_id, const std::string& action, std::int64_t snoozed_until_ms);
+  void add_card(Card card, const std::string& agent_id);
+  // Keeps agents_by_interaction_ bounded: drops what no card backs any more.
+  void prune_interaction_index();
 
   PopupHubOptions options_;
   FeedbackSink feedback_;
   PopupHubPeers peers_;
   mutable std::mutex mutex_;
   std::map<std::string, Agent> agents_;
+  // The agents that were given a card of each interaction (some may have lost it since, to an answer
+  // or an eviction), so that an interaction's end visits those agents and not every one.
+  std::unordered_map<std::string, std::unordered_set<std::string>> agents_by_interaction_;
   std::uint64_t next_page_ = 1;
   PopupHubStats stats_;
 };

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "plugin/core/event_time.hpp"
 
 namespace rightmoment {
 namespace {
@@ -86,28 +85,23 @@ void SupervisorHub::on_live(const LiveUpdate& u) {
 }
 
 void SupervisorHub::on_prompt(const DeliveredPrompt& d) {
-  Json p = Json::parse(d.json, nullptr, false);
-  if (!p.is_object() || p.value("handover", false)) return;  // a copy for a second agent: the first is listed
+  const PromptSummary& p = d.summary;  // typed: the prompt's JSON is not parsed again here
+  if (p.handover) return;  // a copy for a second agent: the first is listed
   std::lock_guard lock(mutex_);
   Live* live = live_for(d.interaction_id, true);
   if (!live) return;
   Json& s = live->summary;
-  std::string kind = p.value("kind", "");
-  if (kind == "screen_pop") {
-    if (p.contains("customer") && p["customer"].is_object()) {
-      const Json& c = p["customer"];
-      if (c.contains("name") && c["name"].is_string()) s["customer"] = c["name"];
-    }
+  if (p.kind == "screen_pop") {
+    if (!p.customer_name.empty()) s["customer"] = p.customer_name;
     return changed(d.interaction_id, *live);
   }
   auto& prompts = s["prompts"];
-  std::string prompt_id = p.value("prompt_id", "");
   for (const auto& listed : prompts)
-    if (listed.value("prompt_id", "") == prompt_id) return;  // raised again where the call went on: listed already
+    if (listed.value("prompt_id", "") == p.prompt_id) return;  // raised again where the call went on: listed already
   if (prompts.size() >= kPromptsShown) return;
-  prompts.push_back(Json{{"prompt_id", prompt_id}, {"rule_id", p.value("rule_id", "")}, {"kind", kind},
-                         {"title", p.value("title", "")}, {"agent_id", d.agent_id},
-                         {"raised_ms", parse_rfc3339(p.value("event_time", "")).value_or(s["last_event_ms"].get<std::int64_t>())}});
+  prompts.push_back(Json{{"prompt_id", p.prompt_id}, {"rule_id", p.rule_id}, {"kind", p.kind},
+                         {"title", p.title}, {"agent_id", d.agent_id},
+                         {"raised_ms", p.event_time_ms.value_or(s["last_event_ms"].get<std::int64_t>())}});
   changed(d.interaction_id, *live);
 }
 

@@ -20,6 +20,22 @@ using testing::FakeStore;
 using Json = nlohmann::json;
 
 // One engine with its delivery, outcome and lookup threads, prompts collected in order.
+// The typed summary the pop-up and the supervisor's view read instead of the JSON says what the JSON
+// says, for every prompt of every engine test.
+void expect_summary_agrees(const PromptSummary& s, const Json& j) {
+  EXPECT_EQ(s.prompt_id, j.value("prompt_id", ""));
+  EXPECT_EQ(s.rule_id, j.value("rule_id", ""));
+  EXPECT_EQ(s.kind, j.value("kind", ""));
+  EXPECT_EQ(s.title, j.value("title", ""));
+  EXPECT_EQ(s.handover, j.value("handover", false));
+  std::string name = j.contains("customer") && j["customer"].is_object() && j["customer"].contains("name") &&
+                             j["customer"]["name"].is_string()
+                         ? j["customer"]["name"].get<std::string>()
+                         : "";
+  EXPECT_EQ(s.customer_name, name);
+  EXPECT_EQ(s.event_time_ms, parse_rfc3339(j.value("event_time", "")));
+}
+
 class EngineHarness {
  public:
   explicit EngineHarness(EngineOptions options = {},
@@ -29,8 +45,10 @@ class EngineHarness {
     log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
     delivery = std::make_unique<PromptDelivery>(options.delivery_queue_limit, metrics);
     delivery->add_listener([this](const DeliveredPrompt& p) {
+      Json j = Json::parse(p.json);
+      expect_summary_agrees(p.summary, j);
       std::lock_guard lock(mutex);
-      prompts.push_back(Json::parse(p.json));
+      prompts.push_back(std::move(j));
     });
     outcomes = std::make_unique<OutcomeWriter>(store, 10000, metrics, log);
     lookup = std::make_unique<HistoryLookup>(store, "US", 2, 100, metrics, log);

@@ -153,3 +153,40 @@ TEST(PopupHub, CardsInAllAndAgentsAreBoundedToo) {
   h.hub.on_prompt(prompt("p-a4", "c2", "a4"), "c2", "a4");
   EXPECT_EQ(h.hub.active_prompt_ids("a4"), (std::vector<std::string>{"p-a4"}));
 }
+
+// The engine's prompts come with their id typed (the JSON is not parsed on the delivery thread), and
+// an interaction's end visits the agents that were given its cards: a card evicted meanwhile, or an
+// agent that left, changes nothing, and a long run of interactions keeps the index bounded.
+TEST(PopupHub, TypedPromptsAndTheEndOfAnInteractionReachExactlyTheAgentsItsCardsWentTo) {
+  PopupHubOptions o;
+  o.max_cards_per_agent = 2;
+  Hub h(o);
+  auto delivered = [](const std::string& id, const std::string& interaction, const std::string& agent) {
+    DeliveredPrompt d;
+    d.json = prompt(id, interaction, agent);
+    d.interaction_id = interaction;
+    d.agent_id = agent;
+    d.summary.prompt_id = id;
+    return d;
+  };
+  h.hub.on_prompt(delivered("p1", "c1", "ruth"));
+  h.hub.on_prompt(delivered("p2", "c2", "omar"));
+  h.hub.on_prompt(delivered("p3", "c1", "omar"));
+  h.hub.on_prompt(delivered("p4", "c3", "omar"));  // evicts p2, omar's oldest
+  auto page = std::make_shared<FakePage>();
+  ASSERT_TRUE(h.hub.attach("omar", page));
+  EXPECT_EQ(h.hub.active_prompt_ids("omar"), (std::vector<std::string>{"p3", "p4"}));
+  h.hub.on_interaction_ended("c2");  // its only card was evicted: nothing to clear, no notice
+  EXPECT_EQ(page->got.back()["type"], "snapshot");
+  h.hub.on_interaction_ended("c1");
+  EXPECT_TRUE(h.hub.active_prompt_ids("ruth").empty());
+  EXPECT_EQ(h.hub.active_prompt_ids("omar"), (std::vector<std::string>{"p4"}));
+  EXPECT_EQ(page->got.back()["type"], "interaction.ended");
+  EXPECT_EQ(page->got.back()["interaction_id"], "c1");
+  EXPECT_EQ(h.hub.stats().cards_active, 1);
+  // Thousands of interactions whose ends never come (their cards evicted): the hub stays bounded.
+  for (int i = 0; i < 5000; ++i) h.hub.on_prompt(delivered("q" + std::to_string(i), "d" + std::to_string(i), "omar"));
+  EXPECT_EQ(h.hub.active_prompt_ids("omar").size(), 2u);
+  h.hub.on_interaction_ended("d4999");
+  EXPECT_EQ(h.hub.active_prompt_ids("omar"), (std::vector<std::string>{"q4998"}));
+}
