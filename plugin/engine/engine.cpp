@@ -722,8 +722,7 @@ void Engine::join(Interaction& it, const std::string& agent_id, const std::optio
   PromptJson pop = compose_screen_pop(env, it.caller, ev.ts);
   metrics_.prompts_by_rule.add("screen_pop");
   metrics_.prompts_by_kind.add("screen_pop");
-  record_prompt(it, pop, false, false);
-  deliver(it, pop, agent_id, arrived);
+  record_and_deliver(it, pop, false, arrived);
 
   if (!it.first_agent_served) {
     it.first_agent_served = true;
@@ -745,8 +744,7 @@ void Engine::join(Interaction& it, const std::string& agent_id, const std::optio
       copy["handover"] = true;
       raised.shown_to.push_back(agent_id);
       metrics_.handovers.fetch_add(1);
-      record_prompt(it, copy, false, true);
-      deliver(it, copy, agent_id, arrived);
+      record_and_deliver(it, copy, true, arrived);
     }
   }
   // Moments that happened while nobody was on the interaction (words said in the queue).
@@ -798,13 +796,12 @@ void Engine::emit_new_prompt(Interaction& it, const Firing& firing, const std::s
   metrics_.prompts_by_kind.add(std::string(prompt_kind_name(firing.kind)));
   if (it.held_out) {
     metrics_.prompts_held_out.fetch_add(1);
-    record_prompt(it, json, true, false);
+    record_prompt(it, write_prompt(json), true, false);
     return;
   }
-  record_prompt(it, json, false, false);
   RaisedPrompt raised{env.prompt_id, firing.rule_id, json, {}, false};
   if (target) {
-    deliver(it, json, target->agent_id, arrived);
+    record_and_deliver(it, json, false, arrived);
     raised.shown_to.push_back(target->agent_id);
     // In a conference the others see it too, as a handover.
     for (const AgentPresence& other : it.agents) {
@@ -818,9 +815,10 @@ void Engine::emit_new_prompt(Interaction& it, const Firing& firing, const std::s
       copy["handover"] = true;
       raised.shown_to.push_back(other.agent_id);
       metrics_.handovers.fetch_add(1);
-      record_prompt(it, copy, false, true);
-      deliver(it, copy, other.agent_id, arrived);
+      record_and_deliver(it, copy, true, arrived);
     }
+  } else {
+    record_prompt(it, write_prompt(json), false, false);
   }
   prompt_owner_[env.prompt_id] = it.id;
   it.raised.push_back(std::move(raised));
@@ -850,28 +848,40 @@ PromptSummary summary_of(const PromptJson& json) {
 
 }  // namespace
 
-void Engine::deliver(const Interaction& it, const PromptJson& json, const std::string& agent_id,
-                     Clock::time_point arrived) {
-  DeliveredPrompt p{json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), it.id, agent_id, arrived,
-                    summary_of(json)};
-  if (!delivery_.deliver(std::move(p)))
-    log_->warn("[interaction_id={} prompt_id={}] prompt dropped: the host is not taking prompts fast enough", it.id,
-               json.value("prompt_id", ""));
+Engine::WrittenPrompt Engine::write_prompt(const PromptJson& json) {
+  WrittenPrompt w{json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), summary_of(json), std::nullopt};
+  if (auto a = json.find("agent_id"); a != json.end() && a->is_string()) w.agent_id = a->get<std::string>();
+  return w;
 }
 
-void Engine::record_prompt(const Interaction& it, const PromptJson& json, bool held_out, bool handover) {
+void Engine::record_and_deliver(const Interaction& it, const PromptJson& json, bool handover, Clock::time_point arrived) {
+  WrittenPrompt written = write_prompt(json);
+  record_prompt(it, written, false, handover);
+  deliver(it, std::move(written), arrived);
+}
+
+void Engine::deliver(const Interaction& it, WrittenPrompt written, Clock::time_point arrived) {
+  std::string prompt_id = written.summary.prompt_id;
+  DeliveredPrompt p{std::move(written.json), it.id, written.agent_id.value_or(std::string()), arrived,
+                    std::move(written.summary)};
+  if (!delivery_.deliver(std::move(p)))
+    log_->warn("[interaction_id={} prompt_id={}] prompt dropped: the host is not taking prompts fast enough", it.id,
+               prompt_id);
+}
+
+void Engine::record_prompt(const Interaction& it, const WrittenPrompt& written, bool held_out, bool handover) {
   PromptOutcome o;
-  o.prompt_id = json.value("prompt_id", "");
+  o.prompt_id = written.summary.prompt_id;
   o.interaction_id = it.id;
-  o.rule_id = json.value("rule_id", "");
-  o.kind = json.value("kind", "");
-  if (json.contains("agent_id") && json["agent_id"].is_string()) o.agent_id = json["agent_id"].get<std::string>();
+  o.rule_id = written.summary.rule_id;
+  o.kind = written.summary.kind;
+  o.agent_id = written.agent_id;
   o.customer_id = it.caller.resolution.customer_id;
-  o.event_time = parse_rfc3339(json.value("event_time", "")).value_or(it.last_event_at);
+  o.event_time = written.summary.event_time_ms.value_or(it.last_event_at);
   o.held_out = held_out;
   o.handover = handover;
   if (it.customer_utterances > 0) o.customer_sentiment = it.sentiment_sum / it.customer_utterances;
-  o.prompt_json = json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  o.prompt_json = written.json;
   outcomes_.append(std::move(o));
 }
 

@@ -130,9 +130,19 @@ class Engine final : public EventSink {
              std::chrono::steady_clock::time_point arrived);
   void emit_new_prompt(Interaction& it, const Firing& firing, const std::string& trigger_event_id,
                        EventTimeMs event_time, std::chrono::steady_clock::time_point arrived);
-  void deliver(const Interaction& it, const PromptJson& json, const std::string& agent_id,
-               std::chrono::steady_clock::time_point arrived);
-  void record_prompt(const Interaction& it, const PromptJson& json, bool held_out, bool handover);
+  // A composed prompt as the outcome record and the delivery thread take it: serialised, and its
+  // summary read, once.
+  struct WrittenPrompt {
+    std::string json;
+    PromptSummary summary;
+    std::optional<std::string> agent_id;  // the prompt's, when it has one
+  };
+  static WrittenPrompt write_prompt(const PromptJson& json);
+  void deliver(const Interaction& it, WrittenPrompt written, std::chrono::steady_clock::time_point arrived);
+  void record_prompt(const Interaction& it, const WrittenPrompt& written, bool held_out, bool handover);
+  // Both, for a prompt shown to its agent.
+  void record_and_deliver(const Interaction& it, const PromptJson& json, bool handover,
+                          std::chrono::steady_clock::time_point arrived);
   void advance_clock(EventTimeMs now, std::chrono::steady_clock::time_point arrived);
   void fire_timer(Interaction& it, std::uint64_t timer_id, std::chrono::steady_clock::time_point arrived);
   void fire_due_timers(Interaction& it, EventTimeMs ts, std::chrono::steady_clock::time_point arrived);
