@@ -21,13 +21,13 @@ void IoLoop::start(unsigned threads) {
   }
   for (unsigned i = 0; i < threads; ++i) {
     std::string thread_name = threads == 1 ? name_ : name_ + "-" + std::to_string(i);
-    threads_.emplace_back([this, i] { run_thread(i); });
+    threads_.emplace_back([this] { run_thread(); });
     // Named by the starter, so that the name is there when start() returns (Linux keeps 15 characters).
     pthread_setname_np(threads_.back().native_handle(), thread_name.substr(0, 15).c_str());
   }
 }
 
-void IoLoop::run_thread(std::size_t) {
+void IoLoop::run_thread() {
   for (;;) {
     try {
       ioc_.run();

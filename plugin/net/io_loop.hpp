@@ -39,7 +39,7 @@ class IoLoop {
   std::vector<std::thread::id> thread_ids() const;
 
  private:
-  void run_thread(std::size_t index);
+  void run_thread();
 
   std::string name_;
   std::shared_ptr<spdlog::logger> log_;

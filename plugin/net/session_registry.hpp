@@ -11,7 +11,7 @@ namespace rightmoment::net {
 
 class SessionRegistry {
  public:
-  // Returns the id to remove it by.
+  // Returns the id to remove it by; never 0.
   std::uint64_t add(std::function<void()> close);
   void remove(std::uint64_t id);
   // Calls every closer registered now (each once; they remove themselves as their sessions end).

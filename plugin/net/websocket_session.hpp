@@ -121,10 +121,6 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<Ne
       });
   }
 
-  bool closing() const { return closed_ || close_wanted_; }
-  bool ended() const { return ended_; }
-  std::size_t queued() const { return queue_.size(); }
-
  private:
   void on_read(const boost::system::error_code& ec) {
     reading_ = false;

@@ -128,7 +128,7 @@ class Connection {
     ws().read_message_max(std::max<std::size_t>(max_message_bytes_ * 4, 1024 * 1024));
   }
   ~Connection() {
-    if (registered_) impl_->sessions.remove(registry_id_);
+    if (registry_id_) impl_->sessions.remove(registry_id_);
   }
 
   asio::any_io_executor executor() { return session_->get_executor(); }
@@ -139,7 +139,6 @@ class Connection {
 
   // From the first byte, a stop closes this connection: in its handshake, or open.
   void register_for_stop() {
-    registered_ = true;
     registry_id_ = impl_->sessions.add([weak = self().weak_from_this()] {
       if (auto s = weak.lock()) asio::post(s->executor(), [s] { s->force_close(); });
     });
@@ -345,8 +344,7 @@ class Connection {
   std::size_t syncs_in_flight_ = 0;
   bool waiting_for_sync_ = false;
   std::shared_ptr<Derived> keep_alive_;  // set while waiting_for_sync_; released on close
-  std::uint64_t registry_id_ = 0;
-  bool registered_ = false;
+  std::uint64_t registry_id_ = 0;  // 0: not registered (ids start at 1)
   bool open_ = false;
   bool closing_ = false;
   bool close_after_pending_ = false;
