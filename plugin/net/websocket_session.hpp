@@ -125,6 +125,9 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<Ne
   void on_read(const boost::system::error_code& ec) {
     reading_ = false;
     if (ec) return end(ec);
+    // A read can complete with a message after force_close() (the frame was already buffered): the
+    // message goes with the connection, and with nothing else pending nobody else would end it.
+    if (closed_) return end(boost::asio::error::operation_aborted);
     std::string_view data(static_cast<const char*>(buffer_.data().data()), buffer_.size());
     in_message_ = true;
     if (callbacks_.on_message) callbacks_.on_message(data, ws_.got_text());

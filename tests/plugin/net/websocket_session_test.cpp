@@ -16,6 +16,7 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <spdlog/sinks/null_sink.h>
@@ -231,6 +232,24 @@ TEST(WebSocketSession, AForceCloseWithNothingPendingStillEndsTheSessionOnce) {
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   std::lock_guard lock(server.mutex_);
   EXPECT_EQ(server.ended.size(), 1u);
+}
+
+// Found under ASan in the vendor listener test: the read that force_close() interrupted completed
+// with a message already buffered, the user did not read again, and the session never ended (its
+// user, its Beast timer and the loop's stop waited on it).
+TEST(WebSocketSession, AForceCloseWhileAReadIsCompletingStillEndsTheSessionAndDropsTheMessage) {
+  Server server({}, [](Session& s, std::string_view m) {
+    if (m != "first") return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // "second" is in the socket by now
+    s.read_next();  // issued as this call returns, and completing with "second"...
+    asio::post(s.get_executor(), [&s] { s.force_close(); });  // ...after this runs
+  });
+  Peer peer(server.port());
+  peer.send("first");
+  peer.send("second");
+  ASSERT_TRUE(server.wait([&] { return server.ended.size() == 1; }));
+  std::lock_guard lock(server.mutex_);
+  EXPECT_EQ(server.messages, std::vector<std::string>{"first"});
 }
 
 TEST(ServerAcceptor, APortInUseAndABadAddressAreClearErrors) {
