@@ -123,8 +123,12 @@ void two_hosts_share_contacts(const std::string& store_url) {
 
 TEST(CallContacts, EndedCallsAreContactsForTheNextCallOnAnyHostOfOneSqliteFile) {
   std::string db = ::testing::TempDir() + "/contacts_" + std::to_string(::getpid()) + ".db";
-  std::remove(db.c_str());
+  auto remove_db = [&db] {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((db + suffix).c_str());
+  };
+  remove_db();
   two_hosts_share_contacts("sqlite:" + db);
+  remove_db();  // a run leaves nothing in the shared temporary folder
 }
 
 TEST(CallContacts, EndedCallsAreContactsForTheNextCallOnAnyHostOfOnePostgresServer) {
