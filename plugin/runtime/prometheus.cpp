@@ -131,6 +131,8 @@ std::string render_prometheus(const StatusSnapshot& status) {
            "Live calls on the supervisors' pages, every host's (docs/supervisor.md)");
   w.scalar(sv.alerts_suppressed, "rightmoment_supervisor_alerts_suppressed_total", "counter",
            "Supervisor alerts not raised: over their budget");
+  w.scalar(sv.remote_refused, "rightmoment_supervisor_remote_refused_total", "counter",
+           "Other hosts' call summaries refused as malformed (never shown on a page)");
 
   // Several hosts: the prompt bus over PostgreSQL LISTEN/NOTIFY.
   w.scalar(bus.connected ? 1 : 0, "rightmoment_bus_connected", "gauge", "1 while the prompt bus listens (several hosts on PostgreSQL)");

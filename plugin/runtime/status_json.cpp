@@ -100,7 +100,7 @@ nlohmann::json status_json(const StatusSnapshot& s) {
     const SupervisorHubStats& ss = *s.supervisor;
     j["supervisor"] = {{"pages_open", ss.pages_open}, {"interactions_live", ss.interactions_live},
                        {"alerts_raised", ss.alerts_raised}, {"alerts_suppressed", ss.alerts_suppressed},
-                       {"interactions_refused", ss.interactions_refused}};
+                       {"interactions_refused", ss.interactions_refused}, {"remote_refused", ss.remote_refused}};
   }
   if (s.bus) {
     const PromptBusStats& bs = s.bus->stats;

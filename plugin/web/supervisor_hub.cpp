@@ -1,8 +1,7 @@
 #include "plugin/web/supervisor_hub.hpp"
 
 #include <algorithm>
-#include <cmath>
-
+#include <chrono>
 
 namespace rightmoment {
 namespace {
@@ -14,20 +13,12 @@ constexpr const char* kLegalRule = "agent-guardrail-legal";
 constexpr const char* kDetractorRule = "high-reach-detractor";
 constexpr const char* kFrustrationRule = "frustration";
 constexpr const char* kChurnRule = "churn-intent";
-constexpr std::size_t kTrendPoints = 20;
-constexpr std::size_t kPromptsShown = 32;
 constexpr std::size_t kStripLength = 50;
 
 std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
 std::int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-const Json* find_prompt(const Json& summary, const char* rule) {
-  for (const auto& p : summary["prompts"])
-    if (p.value("rule_id", "") == rule) return &p;
-  return nullptr;
 }
 
 }  // namespace
@@ -42,7 +33,7 @@ SupervisorHub::Live* SupervisorHub::live_for(const std::string& interaction_id, 
     // Another host's call now goes on here (its host died and the platform came back through the
     // balancer; the engine resumed it): ours from now on, with what was summarised so far.
     found->second.local = true;
-    found->second.summary["owner"] = host_id_;
+    found->second.summary.owner = host_id_;
     return &found->second;
   }
   if (live_.size() >= options_.max_interactions) {
@@ -51,9 +42,8 @@ SupervisorHub::Live* SupervisorHub::live_for(const std::string& interaction_id, 
   }
   Live& l = live_[interaction_id];
   l.local = local;
-  l.summary = Json{{"interaction_id", interaction_id}, {"owner", host_id_}, {"queue", ""}, {"team", ""}, {"agent_id", ""},
-                   {"channel", ""}, {"started_at_ms", 0}, {"last_event_ms", 0}, {"sentiment", Json::array()},
-                   {"prompts", Json::array()}, {"attention", Json::array()}};
+  l.summary.interaction_id = interaction_id;
+  l.summary.owner = host_id_;
   stats_.interactions_live = static_cast<std::int64_t>(live_.size());
   return &l;
 }
@@ -63,24 +53,19 @@ void SupervisorHub::on_live(const LiveUpdate& u) {
   if (u.ended) return ended(u.interaction_id);
   Live* live = live_for(u.interaction_id, true);
   if (!live) return;
-  Json& s = live->summary;
-  if (!u.channel.empty()) s["channel"] = u.channel;
-  if (!u.queue.empty()) s["queue"] = u.queue;
+  InteractionSummary& s = live->summary;
+  if (!u.channel.empty()) s.channel = u.channel;
+  if (!u.queue.empty()) s.queue = u.queue;
   if (!u.agent_id.empty()) {
-    s["agent_id"] = u.agent_id;
+    s.agent_id = u.agent_id;
     auto team = options_.team_of_agent.find(u.agent_id);
-    s["team"] = team == options_.team_of_agent.end() ? "" : team->second;
+    s.team = team == options_.team_of_agent.end() ? "" : team->second;
   }
-  if (u.started_at) s["started_at_ms"] = u.started_at;
-  s["last_event_ms"] = std::max(s["last_event_ms"].get<std::int64_t>(), u.ts);
-  if (u.sentiment) {
-    auto& trend = s["sentiment"];
-    trend.push_back(std::round(*u.sentiment * 100) / 100);
-    if (trend.size() > kTrendPoints) trend.erase(trend.begin());
-  }
+  if (u.started_at) s.started_at_ms = u.started_at;
+  s.last_event_ms = std::max(s.last_event_ms, u.ts);
+  if (u.sentiment) s.add_sentiment(*u.sentiment);
   if (!u.answered_prompt_id.empty())
-    for (auto& p : s["prompts"])
-      if (p.value("prompt_id", "") == u.answered_prompt_id && p.value("agent_id", "") != "") p["answer"] = u.answer;
+    if (ListedPrompt* p = s.prompt_with_id(u.answered_prompt_id); p && !p->agent_id.empty()) p->answer = u.answer;
   changed(u.interaction_id, *live);
 }
 
@@ -90,33 +75,41 @@ void SupervisorHub::on_prompt(const DeliveredPrompt& d) {
   std::lock_guard lock(mutex_);
   Live* live = live_for(d.interaction_id, true);
   if (!live) return;
-  Json& s = live->summary;
+  InteractionSummary& s = live->summary;
   if (p.kind == "screen_pop") {
-    if (!p.customer_name.empty()) s["customer"] = p.customer_name;
+    if (!p.customer_name.empty()) s.customer = p.customer_name;
     return changed(d.interaction_id, *live);
   }
-  auto& prompts = s["prompts"];
-  for (const auto& listed : prompts)
-    if (listed.value("prompt_id", "") == p.prompt_id) return;  // raised again where the call went on: listed already
-  if (prompts.size() >= kPromptsShown) return;
-  prompts.push_back(Json{{"prompt_id", p.prompt_id}, {"rule_id", p.rule_id}, {"kind", p.kind},
-                         {"title", p.title}, {"agent_id", d.agent_id},
-                         {"raised_ms", p.event_time_ms.value_or(s["last_event_ms"].get<std::int64_t>())}});
+  if (s.prompt_with_id(p.prompt_id)) return;  // raised again where the call went on: listed already
+  if (s.prompts.size() >= InteractionSummary::kPromptsShown) return;
+  s.prompts.push_back(ListedPrompt{p.prompt_id, p.rule_id, p.kind, p.title, d.agent_id,
+                                   p.event_time_ms.value_or(s.last_event_ms), ""});
   changed(d.interaction_id, *live);
 }
 
 void SupervisorHub::on_remote(const std::string& summary_json) {
-  Json s = Json::parse(summary_json, nullptr, false);
-  if (!s.is_object() || !s.contains("interaction_id") || !s["interaction_id"].is_string()) return;
-  std::string id = s["interaction_id"];
+  Json j = Json::parse(summary_json, nullptr, false);
   std::lock_guard lock(mutex_);
-  if (s.value("ended", false)) return ended(id);
-  if (auto found = live_.find(id); found != live_.end() && found->second.local) return;  // ours: we know better
-  if (!s.contains("prompts") || !s["prompts"].is_array() || !s.contains("sentiment")) return;
-  Live* live = live_for(id, false);
+  if (!j.is_object()) {
+    ++stats_.remote_refused;
+    return;
+  }
+  auto id = j.find("interaction_id");
+  auto end = j.find("ended");
+  if (id != j.end() && id->is_string() && end != j.end() && end->is_boolean() && end->get<bool>())
+    return ended(id->get<std::string>());
+  std::string why;
+  auto summary = summary_from_json(j, why);
+  if (!summary) {
+    ++stats_.remote_refused;  // another host's bug must not reach the pages
+    return;
+  }
+  std::string interaction_id = summary->interaction_id;
+  if (auto found = live_.find(interaction_id); found != live_.end() && found->second.local) return;  // ours: we know better
+  Live* live = live_for(interaction_id, false);
   if (!live) return;
-  live->summary = std::move(s);
-  changed(id, *live);
+  live->summary = std::move(*summary);
+  changed(interaction_id, *live);
 }
 
 void SupervisorHub::ended(const std::string& interaction_id) {
@@ -125,16 +118,17 @@ void SupervisorHub::ended(const std::string& interaction_id) {
   bool local = found->second.local;
   live_.erase(found);
   stats_.interactions_live = static_cast<std::int64_t>(live_.size());
-  std::erase_if(alerts_, [&](const Json& a) { return a.value("interaction_id", "") == interaction_id; });
+  std::erase_if(alerts_, [&](const SupervisorAlert& a) { return a.interaction_id == interaction_id; });
   if (local && publish_) publish_(interaction_id, "", true);
+  if (pages_.empty()) return;
   std::string message = dump(Json{{"type", "interaction.ended"}, {"interaction_id", interaction_id}});
   send_all([&](const Page&) { return message; });
 }
 
 void SupervisorHub::check_alerts(const std::string& interaction_id, Live& live) {
-  const Json& s = live.summary;
-  std::int64_t now = s.value("last_event_ms", std::int64_t{0});
-  auto raise = [&](const std::string& kind, const std::string& text, bool budgeted, bool is_private) {
+  InteractionSummary& s = live.summary;
+  std::int64_t now = s.last_event_ms;
+  auto raise = [&](const char* kind, const std::string& text, bool budgeted, bool is_private) {
     if (live.alerted.count(kind)) return;
     live.alerted.insert(kind);
     if (budgeted) {
@@ -142,61 +136,51 @@ void SupervisorHub::check_alerts(const std::string& interaction_id, Live& live) 
       while (!budget_.empty() && budget_.front() <= now - window) budget_.pop_front();
       if (budget_.size() >= options_.alerts_per_window) {
         ++stats_.alerts_suppressed;
-        live.summary["attention"].push_back(kind);  // still marked in the list, just not in the strip
+        s.mark(kind);  // still marked in the list, just not in the strip
         return;
       }
       budget_.push_back(now);
     }
     ++stats_.alerts_raised;
-    Json alert{{"kind", kind}, {"interaction_id", interaction_id}, {"agent_id", s.value("agent_id", "")},
-               {"team", s.value("team", "")}, {"queue", s.value("queue", "")}, {"text", text}, {"at_ms", now},
-               {"private", is_private}};
-    live.summary["attention"].push_back(kind);
-    alerts_.push_back(alert);
+    SupervisorAlert alert{kind, interaction_id, s.agent_id, s.team, s.queue, text, now, is_private};
+    s.mark(kind);
+    if (!pages_.empty()) {
+      std::string message = dump(Json{{"type", "alert"}, {"alert", to_json(alert)}});
+      send_all([&](const Page& page) -> std::optional<std::string> {
+        if (is_private && !sees_private(page, s)) return std::nullopt;
+        return message;
+      });
+    }
+    alerts_.push_back(std::move(alert));
     if (alerts_.size() > kStripLength) alerts_.pop_front();
-    std::string message = dump(Json{{"type", "alert"}, {"alert", alert}});
-    send_all([&](const Page& page) -> std::optional<std::string> {
-      if (is_private && !sees_private(page, s)) return std::nullopt;
-      return message;
-    });
   };
-  std::string who = s.value("agent_id", "");
-  if (find_prompt(s, kLegalRule))
+  const std::string& who = s.agent_id;
+  if (s.prompt_of_rule(kLegalRule))
     raise("legal_threat", who + " was coached for a legal threat: listen in now", false, true);
-  if (find_prompt(s, kDetractorRule) && find_prompt(s, kFrustrationRule))
+  if (s.prompt_of_rule(kDetractorRule) && s.prompt_of_rule(kFrustrationRule))
     raise("frustrated_detractor", "A high-reach detractor is frustrated on " + who + "'s call", true, false);
-  if (const Json* churn = find_prompt(s, kChurnRule); churn && !churn->contains("answer") &&
-                                                       now - churn->value("raised_ms", now) >= options_.churn_unanswered.count() * 1000)
+  if (const ListedPrompt* churn = s.prompt_of_rule(kChurnRule);
+      churn && churn->answer.empty() && now - churn->raised_ms >= options_.churn_unanswered.count() * 1000)
     raise("churn_unanswered", "A churn moment on " + who + "'s call has had no answer for " +
                                   std::to_string(options_.churn_unanswered.count()) + " s", true, false);
 }
 
 void SupervisorHub::changed(const std::string& interaction_id, Live& live) {
   check_alerts(interaction_id, live);
-  if (live.local && publish_) publish_(interaction_id, dump(live.summary), false);
-  const Json& s = live.summary;
+  const InteractionSummary& s = live.summary;
+  if (live.local && publish_) publish_(interaction_id, dump(to_json(s, true)), false);
+  // Two views at most (with the team's private parts, and without), each serialised once.
+  std::optional<std::string> with_private, without;
   send_all([&](const Page& page) -> std::optional<std::string> {
-    return dump(Json{{"type", "interaction"}, {"interaction", view_for(page, s)}});
+    bool full = sees_private(page, s);
+    std::optional<std::string>& message = full ? with_private : without;
+    if (!message) message = dump(Json{{"type", "interaction"}, {"interaction", to_json(s, full)}});
+    return message;
   });
 }
 
-bool SupervisorHub::sees_private(const Page& page, const Json& summary) const {
-  std::string team = summary.value("team", "");
-  return !team.empty() && page.teams.count(team) > 0;
-}
-
-Json SupervisorHub::view_for(const Page& page, const Json& summary) const {
-  if (sees_private(page, summary)) return summary;
-  Json v = summary;
-  Json kept = Json::array();
-  for (const auto& p : v["prompts"])
-    if (p.value("kind", "") != "guardrail") kept.push_back(p);
-  v["prompts"] = std::move(kept);
-  Json attention = Json::array();
-  for (const auto& a : v["attention"])
-    if (a != "legal_threat") attention.push_back(a);
-  v["attention"] = std::move(attention);
-  return v;
+bool SupervisorHub::sees_private(const Page& page, const InteractionSummary& summary) const {
+  return !summary.team.empty() && page.teams.count(summary.team) > 0;
 }
 
 void SupervisorHub::send_all(const std::function<std::optional<std::string>(const Page&)>& message) {
@@ -213,14 +197,14 @@ std::optional<WebSocketHandlers> SupervisorHub::attach(const std::string& superv
     Page page{supervisor_id, {}, peer};
     if (auto t = options_.teams_of_supervisor.find(supervisor_id); t != options_.teams_of_supervisor.end()) page.teams = t->second;
     Json interactions = Json::array();
-    for (const auto& [id, live] : live_) interactions.push_back(view_for(page, live.summary));
+    for (const auto& [id, live] : live_) interactions.push_back(to_json(live.summary, sees_private(page, live.summary)));
     Json alerts = Json::array();
     for (const auto& a : alerts_) {
-      if (a.value("private", false)) {
-        auto l = live_.find(a.value("interaction_id", ""));
+      if (a.is_private) {
+        auto l = live_.find(a.interaction_id);
         if (l == live_.end() || !sees_private(page, l->second.summary)) continue;
       }
-      alerts.push_back(a);
+      alerts.push_back(to_json(a));
     }
     std::set<std::string> all_teams;
     for (const auto& [agent, team] : options_.team_of_agent) all_teams.insert(team);

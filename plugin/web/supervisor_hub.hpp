@@ -31,6 +31,7 @@
 
 #include "plugin/core/delivered_prompt.hpp"
 #include "plugin/web/http_server.hpp"
+#include "plugin/web/interaction_summary.hpp"
 
 namespace rightmoment {
 
@@ -50,6 +51,7 @@ struct SupervisorHubStats {
   std::uint64_t alerts_raised = 0;
   std::uint64_t alerts_suppressed = 0;  // over the budget
   std::uint64_t interactions_refused = 0;  // over max_interactions
+  std::uint64_t remote_refused = 0;  // another host's summaries that were not summaries (never shown)
 };
 
 class SupervisorHub {
@@ -78,7 +80,7 @@ class SupervisorHub {
     std::shared_ptr<WebSocketPeer> peer;
   };
   struct Live {
-    nlohmann::json summary;
+    InteractionSummary summary;
     std::set<std::string> alerted;  // alert kinds already raised
     bool local = false;
   };
@@ -87,8 +89,7 @@ class SupervisorHub {
   void changed(const std::string& interaction_id, Live& live);  // under the lock
   void ended(const std::string& interaction_id);                 // under the lock
   void check_alerts(const std::string& interaction_id, Live& live);
-  nlohmann::json view_for(const Page& page, const nlohmann::json& summary) const;
-  bool sees_private(const Page& page, const nlohmann::json& summary) const;
+  bool sees_private(const Page& page, const InteractionSummary& summary) const;
   void send_all(const std::function<std::optional<std::string>(const Page&)>& message);
 
   SupervisorOptions options_;
@@ -99,7 +100,7 @@ class SupervisorHub {
   std::map<std::uint64_t, Page> pages_;
   std::uint64_t next_page_ = 1;
   std::deque<std::int64_t> budget_;  // event times of the budgeted alerts in the window
-  std::deque<nlohmann::json> alerts_;  // the strip, newest last (at most 50)
+  std::deque<SupervisorAlert> alerts_;  // the strip, newest last (at most 50)
   SupervisorHubStats stats_;
 };
 

@@ -259,6 +259,7 @@ const StatusFigure kFigures[] = {
     {"rightmoment_popup_pages_refused_total", "/popup/pages_refused", nullptr},
     {"rightmoment_supervisor_interactions_live", "/supervisor/interactions_live", nullptr},
     {"rightmoment_supervisor_alerts_suppressed_total", "/supervisor/alerts_suppressed", nullptr},
+    {"rightmoment_supervisor_remote_refused_total", "/supervisor/remote_refused", nullptr},
     {"rightmoment_prompts_by_rule_total", "/metrics/prompts_by_rule", "rule"},
     {"rightmoment_prompts_by_kind_total", "/metrics/prompts_by_kind", "kind"},
     {"rightmoment_prompts_delivered_total", "/metrics/prompts_delivered", nullptr},
