@@ -54,7 +54,7 @@ std::unique_ptr<IntentClassifier> IntentClassifier::load(const std::string& path
   if (args.model != fasttext::model_name::sup) return fail("not a supervised (classifier) fastText model");
   if (args.loss != fasttext::loss_name::softmax && args.loss != fasttext::loss_name::ova)
     return fail("the classifier must be trained with -loss ova (or softmax)");
-  if (args.wordNgrams < 1 || args.wordNgrams > 2) return fail("word n-grams of 1 or 2 only (-wordNgrams)");
+  if (args.wordNgrams < 1 || args.wordNgrams > 3) return fail("word n-grams of 1 to 3 only (-wordNgrams)");
   if (ft.isQuant() && args.qout) return fail("a model quantised with -qout is not supported");
 
   std::unique_ptr<IntentClassifier> c(new IntentClassifier);
@@ -110,6 +110,13 @@ std::int64_t IntentClassifier::bigram_row(std::int32_t a, std::int32_t b) const 
   return nwords_ + static_cast<std::int64_t>(h % static_cast<std::uint64_t>(bucket_));
 }
 
+std::int64_t IntentClassifier::trigram_row(std::int32_t a, std::int32_t b, std::int32_t c) const {
+  std::uint64_t h = static_cast<std::uint64_t>(static_cast<std::int64_t>(a));
+  h = h * 116049371 + static_cast<std::uint64_t>(static_cast<std::int64_t>(b));
+  h = h * 116049371 + static_cast<std::uint64_t>(static_cast<std::int64_t>(c));
+  return nwords_ + static_cast<std::int64_t>(h % static_cast<std::uint64_t>(bucket_));
+}
+
 bool IntentClassifier::check_ids(Diagnostics& diags, const std::string& path) const {
   const char* probes[] = {"i want to cancel my contract", "zqxjv unseenword blorpification", "a", "the the the"};
   for (const char* probe : probes) {
@@ -127,8 +134,11 @@ bool IntentClassifier::check_ids(Diagnostics& diags, const std::string& path) co
     }
     ours.push_back(static_cast<std::int32_t>(eos_row_));
     hashes.push_back(eos_hash_);
-    if (word_ngrams_ == 2)
+    if (word_ngrams_ >= 2)
       for (std::size_t i = 1; i < hashes.size(); ++i) ours.push_back(static_cast<std::int32_t>(bigram_row(hashes[i - 1], hashes[i])));
+    if (word_ngrams_ >= 3)
+      for (std::size_t i = 2; i < hashes.size(); ++i)
+        ours.push_back(static_cast<std::int32_t>(trigram_row(hashes[i - 2], hashes[i - 1], hashes[i])));
     std::sort(theirs.begin(), theirs.end());
     std::sort(ours.begin(), ours.end());
     if (theirs != ours) {
@@ -152,22 +162,35 @@ void IntentClassifier::read(const std::vector<std::string>& words, Reading& out)
   out.bigrams_.assign((n + 1) * dim_, 0.0f);
   out.last_.assign(n * dim_, 0.0f);
   out.counts_.assign(n + 1, 0);
+  bool trigrams = word_ngrams_ >= 3;
+  out.trigrams_.assign(trigrams ? (n + 1) * dim_ : 0, 0.0f);
+  out.last3_.assign(trigrams ? n * dim_ : 0, 0.0f);
   std::vector<std::int32_t> rows;
   std::int32_t previous = 0;
+  std::int32_t before_previous = 0;
   for (std::size_t i = 0; i < n; ++i) {
     float* u = out.unigrams_.data() + (i + 1) * dim_;
     float* b = out.bigrams_.data() + (i + 1) * dim_;
     std::copy(u - dim_, u, u);
     std::copy(b - dim_, b, b);
+    if (trigrams) {
+      float* t = out.trigrams_.data() + (i + 1) * dim_;
+      std::copy(t - dim_, t, t);
+    }
     rows.clear();
     std::int32_t hash;
     word_rows(words[i], rows, hash);
     for (std::int32_t r : rows) add_row(r, u);
     out.counts_[i + 1] = out.counts_[i] + rows.size();
-    if (word_ngrams_ == 2) {
+    if (word_ngrams_ >= 2) {
       if (i > 0) add_row(bigram_row(previous, hash), b);
       add_row(bigram_row(hash, eos_hash_), out.last_.data() + i * dim_);
     }
+    if (trigrams) {
+      if (i > 1) add_row(trigram_row(before_previous, previous, hash), out.trigrams_.data() + (i + 1) * dim_);
+      if (i > 0) add_row(trigram_row(previous, hash, eos_hash_), out.last3_.data() + i * dim_);
+    }
+    before_previous = previous;
     previous = hash;
   }
 }
@@ -183,12 +206,24 @@ void IntentClassifier::probabilities(const Reading& reading, std::size_t begin, 
   for (std::size_t k = 0; k < dim_; ++k) hidden[k] = u1[k] - u0[k];
   std::size_t count = reading.counts_[end] - reading.counts_[begin] + 1;
   add_row(eos_row_, hidden.data());
-  if (word_ngrams_ == 2) {
+  if (word_ngrams_ >= 2) {
     const float* b1 = reading.bigrams_.data() + end * dim_;
     const float* b0 = reading.bigrams_.data() + (begin + 1) * dim_;
     const float* last = reading.last_.data() + (end - 1) * dim_;
     for (std::size_t k = 0; k < dim_; ++k) hidden[k] += b1[k] - b0[k] + last[k];
     count += end - begin;  // (end - begin - 1) bigrams inside, one with the end of the line
+  }
+  if (word_ngrams_ >= 3 && end - begin >= 2) {
+    // The trigrams that end inside the span (from its third word on), and the one of its last two
+    // words with the end of the line.
+    const float* last3 = reading.last3_.data() + (end - 1) * dim_;
+    for (std::size_t k = 0; k < dim_; ++k) hidden[k] += last3[k];
+    if (end - begin >= 3) {
+      const float* t1 = reading.trigrams_.data() + end * dim_;
+      const float* t0 = reading.trigrams_.data() + (begin + 2) * dim_;
+      for (std::size_t k = 0; k < dim_; ++k) hidden[k] += t1[k] - t0[k];
+    }
+    count += end - begin - 1;
   }
   float scale = 1.0f / static_cast<float>(count);
   float top = -1e30f;

@@ -4,11 +4,11 @@
 //
 // fastText represents a text as the average of the vectors of its words, their character n-grams
 // (so an unseen word or spelling still counts through its pieces) and its word bigrams, and scores
-// each label from that average. Because the average is a sum, the vectors of each word are looked up
+// each label from that average (with -wordNgrams 3, its word trigrams too). Because the average is a sum, the vectors of each word are looked up
 // once per utterance and kept as prefix sums; a clause, the whole turn or a window then costs one
 // subtraction and one small matrix product. The word ids are fastText's own (its dictionary, hashing
 // and n-grams); the loader checks them against fastText's getLine on probe sentences and refuses a
-// model this code would read differently (a pruned model, other word n-gram sizes).
+// model this code would read differently (a pruned model, word n-grams longer than 3).
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -49,6 +49,8 @@ class IntentClassifier {
     std::vector<float> unigrams_;   // (words + 1) x dim: prefix sums of each word's own and subword rows
     std::vector<float> bigrams_;    // (words + 1) x dim: prefix sums of the bigram (i-1, i) row, at i
     std::vector<float> last_;       // words x dim: the bigram of word i with the end of the line
+    std::vector<float> trigrams_;   // (words + 1) x dim, word trigrams only: the trigram (i-2, i-1, i) row, at i
+    std::vector<float> last3_;      // words x dim, word trigrams only: the trigram (i-1, i, end of line), at i
     std::vector<std::size_t> counts_;  // words + 1: prefix sums of rows per word
   };
   void read(const std::vector<std::string>& words, Reading& out) const;
@@ -64,6 +66,7 @@ class IntentClassifier {
   bool check_ids(Diagnostics& diags, const std::string& path) const;
   void word_rows(const std::string& word, std::vector<std::int32_t>& rows, std::int32_t& hash) const;
   std::int64_t bigram_row(std::int32_t a, std::int32_t b) const;
+  std::int64_t trigram_row(std::int32_t a, std::int32_t b, std::int32_t c) const;
 
   std::shared_ptr<const fasttext::Dictionary> dict_;
   std::vector<std::string> labels_;

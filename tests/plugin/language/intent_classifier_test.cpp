@@ -19,8 +19,9 @@ namespace fs = std::filesystem;
 
 // A small model trained here: a few hundred invented lines, three labels; softmax, or one-vs-all (a
 // sigmoid per label, as `rightmoment-language train` trains).
-std::string train_tiny_model(fasttext::loss_name loss) {
-  std::string dir = ::testing::TempDir() + (loss == fasttext::loss_name::ova ? "/tiny_model_ova" : "/tiny_model");
+std::string train_tiny_model(fasttext::loss_name loss, int word_ngrams = 2) {
+  std::string dir = ::testing::TempDir() + (loss == fasttext::loss_name::ova ? "/tiny_model_ova" : "/tiny_model") +
+                    (word_ngrams == 2 ? "" : "_" + std::to_string(word_ngrams));
   fs::create_directories(dir);
   std::ofstream f(dir + "/train.txt");
   const char* angry[] = {"this is a joke", "i am fuming", "nobody ever calls back", "what a shambles", "i am fed up"};
@@ -39,7 +40,7 @@ std::string train_tiny_model(fasttext::loss_name loss) {
   a.dim = 8;
   a.epoch = 5;
   a.lr = 0.5;
-  a.wordNgrams = 2;
+  a.wordNgrams = word_ngrams;
   a.minn = 3;
   a.maxn = 5;
   a.bucket = 2000;
@@ -54,6 +55,10 @@ std::string train_tiny_model(fasttext::loss_name loss) {
 }
 const std::string& tiny_model() {
   static const std::string path = train_tiny_model(fasttext::loss_name::softmax);
+  return path;
+}
+const std::string& tiny_trigram_model() {
+  static const std::string path = train_tiny_model(fasttext::loss_name::softmax, 3);
   return path;
 }
 const std::string& tiny_ova_model() {
@@ -101,6 +106,10 @@ void expect_every_span_as_fasttext_says(const std::string& model, float toleranc
 }
 
 TEST(IntentClassifier, ScoresALineAndEverySpanOfItAsFastTextDoes) { expect_every_span_as_fasttext_says(tiny_model(), 1e-4f); }
+
+TEST(IntentClassifier, ScoresEverySpanAsFastTextDoesWithWordTrigrams) {
+  expect_every_span_as_fasttext_says(tiny_trigram_model(), 1e-4f);
+}
 
 // fastText's predictions read its sigmoid from a table (512 steps over [-8, 8], 0 and 1 beyond); the
 // classifier computes it, so that scores above 0.9997 still rank.
