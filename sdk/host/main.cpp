@@ -62,6 +62,23 @@ nlohmann::json listeners_of(const sdk::Plugin& plugin) {
   return status["listeners"];
 }
 
+// Events the plugin took and set aside without a word: a replay of calls that an earlier run already
+// recorded as ended in the same store raises nothing, and a user should be told why.
+void explain_silent_events(const sdk::Plugin& plugin) {
+  auto status = nlohmann::json::parse(plugin.status_json(), nullptr, false);
+  if (status.is_discarded() || !status.contains("metrics")) return;
+  const auto& m = status["metrics"];
+  auto late = m.value("late_events", std::uint64_t{0});
+  auto duplicates = m.value("duplicate_events", std::uint64_t{0});
+  if (late > 0)
+    std::cerr << "rightmoment-host: " << late
+              << " event(s) were for interactions the store records as ended, so nothing was raised for them"
+                 " (an earlier run of the same calls on this store?); replay into a fresh store to see their prompts\n";
+  if (duplicates > 0)
+    std::cerr << "rightmoment-host: " << duplicates << " event(s) repeated an event_id already seen on their interaction"
+              << " and were skipped\n";
+}
+
 int import_history(sdk::Plugin& plugin, const std::string& path) {
   rm_status status = RM_OK;
   std::string report = plugin.import_history(path, &status);
@@ -165,7 +182,10 @@ int main(int argc, char** argv) {
         return 0;
       }
       int rc = rightmoment::run_replay(url, *options.replay, options.speed, std::cerr);
-      if (rc == 0) plugin.drain(60000);
+      if (rc == 0) {
+        plugin.drain(60000);
+        explain_silent_events(plugin);
+      }
       if (rc == 0 && options.linger_s > 0) {
         std::cerr << "rightmoment-host: replay done; serving for " << options.linger_s << " s more (Ctrl-C to stop)\n";
         wait_for_signal(signals, options.linger_s);

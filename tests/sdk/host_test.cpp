@@ -131,6 +131,34 @@ TEST(Host, ReplayPrintsOnePromptALineAndExitsZero) {
   EXPECT_EQ(prompts[1]["rule_id"], "frustration");
 }
 
+// Found replaying a check set twice: the second run printed no prompt and said nothing of why (its
+// calls were recorded as ended in the store by the first run, so their events are late).
+TEST(Host, ASecondReplayOfEndedCallsOnTheSameStoreSaysWhyItRaisesNothing) {
+  std::string dir = temp_dir("replay_twice");
+  std::ofstream(dir + "/history.jsonl") << R"({"record":"customer","customer_id":"cu-1","name":"Dana Reyes"})" << "\n";
+  std::ofstream(dir + "/events.jsonl")
+      << R"({"event_id":"e1","type":"interaction.started","interaction_id":"c-1","ts":"2026-11-22T10:00:00Z","channel":"chat","direction":"inbound","customer":{"email":"x@example.com"}})" << "\n"
+      << R"({"event_id":"e2","type":"agent.joined","interaction_id":"c-1","ts":"2026-11-22T10:00:05Z","agent_id":"a-1"})" << "\n"
+      << R"({"event_id":"e3","type":"utterance","interaction_id":"c-1","ts":"2026-11-22T10:00:09Z","speaker":"customer","text":"This is the third time I have called about this."})" << "\n"
+      << R"({"event_id":"e4","type":"interaction.ended","interaction_id":"c-1","ts":"2026-11-22T10:01:00Z"})" << "\n";
+  std::string config = write_config(dir);
+  std::string first, second;
+  Child a = spawn({"--config", config, "--history", dir + "/history.jsonl", "--replay", dir + "/events.jsonl"},
+                  dir + "/first.jsonl");
+  read_until(a.err_fd, "\x01never", &first);
+  ASSERT_EQ(wait_exit(a.pid), 0) << first;
+  EXPECT_EQ(first.find("recorded as ended"), std::string::npos) << first;
+  EXPECT_EQ(first.find("records as ended"), std::string::npos) << first;
+  Child b = spawn({"--config", config, "--history", dir + "/history.jsonl", "--replay", dir + "/events.jsonl"},
+                  dir + "/second.jsonl");
+  read_until(b.err_fd, "\x01never", &second);
+  ASSERT_EQ(wait_exit(b.pid), 0) << second;
+  EXPECT_EQ(fs::file_size(dir + "/second.jsonl"), 0u);
+  EXPECT_NE(second.find("rightmoment-host: 4 event(s) were for interactions the store records as ended"), std::string::npos)
+      << second;
+  EXPECT_NE(second.find("replay into a fresh store"), std::string::npos) << second;
+}
+
 TEST(Host, SigtermShutsDownCleanly) {
   std::string dir = temp_dir("sigterm");
   Child c = spawn({"--config", write_config(dir)}, dir + "/out");
