@@ -1,6 +1,7 @@
-// Any bytes as what a browser page can send the pop-up (a WebSocket message, a query string) and as a
-// log message: answers or refusals, never a crash; an answer is forwarded only for a card the agent
-// really has. (/metrics is rendered from a typed snapshot, so no bytes reach it.)
+// Any bytes as what a browser page can send the pop-up (a WebSocket message, a query string), as a log
+// message, and as another host's call summary on the prompt bus: answers or refusals, never a crash;
+// an answer is forwarded only for a card the agent really has, and a summary that is accepted reads
+// back the same once written. (/metrics is rendered from a typed snapshot, so no bytes reach it.)
 #include <algorithm>
 #include <cstdint>
 #include <memory>
@@ -10,7 +11,9 @@
 
 #include "plugin/runtime/log_fields.hpp"
 #include "plugin/web/http_server.hpp"
+#include "plugin/web/interaction_summary.hpp"
 #include "plugin/web/popup_hub.hpp"
+#include "plugin/web/supervisor_hub.hpp"
 
 namespace {
 struct NullPage : rightmoment::WebSocketPeer {
@@ -39,6 +42,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (handlers) {
     handlers->on_message(input);
     handlers->on_closed();
+  }
+  rightmoment::SupervisorOptions options;
+  options.teams_of_supervisor = {{"sup", {"north"}}};
+  rightmoment::SupervisorHub supervisor(options, "host-b", nullptr);
+  auto page = supervisor.attach("sup", std::make_shared<NullPage>());
+  supervisor.on_remote(input);
+  if (auto j = nlohmann::json::parse(input, nullptr, false); !j.is_discarded()) {
+    std::string why;
+    if (auto s = rightmoment::summary_from_json(j, why)) {
+      auto written = rightmoment::to_json(*s, true);
+      auto again = rightmoment::summary_from_json(written, why);
+      if (!again || rightmoment::to_json(*again, true) != written) __builtin_trap();
+    }
   }
   (void)rightmoment::percent_decode(input);
   (void)rightmoment::json_log_line("info", "fuzz", input);
