@@ -26,7 +26,7 @@ int usage() {
                "  rightmoment-language split CORPUS... --out DIR\n"
                "  rightmoment-language eval CORPUS... [--lexicons DIR] [--models DIR|none] [--mistakes N] [--floors P,R]\n"
                "  rightmoment-language train CORPUS... --out DIR [--lexicons DIR] [--dim N] [--epoch N] [--lr X]\n"
-               "      [--bucket N] [--minn N] [--maxn N] [--word-ngrams N] [--seed N] [--quantize] [--target P] [--plain-weight W]\n"
+               "      [--bucket N] [--minn N] [--maxn N] [--word-ngrams N] [--seed N] [--pretrained-vectors FILE.vec] [--quantize] [--target P] [--plain-weight W]\n"
                "CORPUS: corpus TSV files or folders of them (config/language/corpus)\n";
   return 2;
 }
@@ -133,6 +133,7 @@ int train_command(const std::vector<std::string>& args) {
     else if (a == "--maxn" && value) settings.maxn = std::stoi(args[++i]);
     else if (a == "--word-ngrams" && value) settings.word_ngrams = std::stoi(args[++i]);
     else if (a == "--seed" && value) settings.seed = std::stoi(args[++i]);
+    else if (a == "--pretrained-vectors" && value) settings.pretrained_vectors = args[++i];
     else if (a == "--target" && value) settings.target_precision = std::stod(args[++i]);
     else if (a == "--plain-weight" && value) settings.plain_weight = std::stod(args[++i]);
     else if (a == "--quantize") settings.quantize = true;

@@ -106,6 +106,7 @@ bool train_models(const std::vector<CorpusLine>& train_rows, const std::string& 
     a.minCount = 1;
     a.thread = 1;
     a.seed = settings.seed;
+    a.pretrainedVectors = settings.pretrained_vectors;
     a.verbose = 0;
     std::string model = (fs::path(out_dir) / model_file_name(speaker, settings)).string();
     try {
@@ -123,6 +124,7 @@ bool train_models(const std::vector<CorpusLine>& train_rows, const std::string& 
       ft.saveModel(model);
     } catch (const std::exception& e) {
       diags.push_back(Diagnostic{model, 0, "", std::string("fastText: ") + e.what()});
+      fs::remove(input);
       return false;
     }
     fs::remove(input);
@@ -219,6 +221,8 @@ bool write_manifest(const std::string& out_dir, const std::map<std::string, Inte
                          {"wordNgrams", settings.word_ngrams}, {"minn", settings.minn}, {"maxn", settings.maxn},
                          {"bucket", settings.bucket}, {"seed", settings.seed},       {"quantized", settings.quantize},
                          {"target_precision", settings.target_precision}, {"plain_weight", settings.plain_weight}};
+  if (!settings.pretrained_vectors.empty())
+    trained["settings"]["pretrained_vectors"] = fs::path(settings.pretrained_vectors).filename().string();
   for (const auto& [k, v] : counts) trained["rows"][k] = v;
   j["trained"] = trained;
   std::string path = (fs::path(out_dir) / "language.jsonc").string();

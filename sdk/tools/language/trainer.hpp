@@ -23,6 +23,9 @@ struct TrainSettings {
   int maxn = 5;
   int bucket = 50000;  // hashed subword and bigram rows: sized for the corpus and the host's memory
   int seed = 1;
+  // Word vectors to start from (fastText's -pretrainedVectors, a .vec text file of `dim` columns):
+  // the words of the corpus begin where a general English model puts them. Empty: random.
+  std::string pretrained_vectors;
   // Product quantisation (.ftz) makes the file a quarter of the size, but costs half a minute per model
   // and a point or two of accuracy on dev; the plugin expands the vectors in memory either way.
   bool quantize = false;

@@ -60,6 +60,33 @@ TEST(Training, TheSameCorpusGivesTheSameModelBytes) {
   }
 }
 
+// --pretrained-vectors: the corpus's words start from the vectors given (so the model differs), and
+// a file of another dimension is refused with fastText's reason, naming the model.
+TEST(Training, PretrainedVectorsAreTheStartAndAWrongDimensionIsADiagnostic) {
+  auto rows = tiny_corpus();
+  TrainSettings s;
+  s.dim = 8;
+  s.epoch = 3;
+  s.bucket = 2000;
+  std::string vec = ::testing::TempDir() + "/tiny.vec";
+  std::ofstream(vec) << "3 8\nthe 1 0 0 0 0 0 0 1\ncancel 0 1 0 0 0 0 1 0\nfuming 0 0 1 0 0 1 0 0\n";
+  std::string plain = ::testing::TempDir() + "/train_plain", started = ::testing::TempDir() + "/train_pretrained";
+  std::ostringstream log;
+  Diagnostics diags;
+  ASSERT_TRUE(train_models(rows, plain, s, log, diags)) << join_diagnostics(diags);
+  s.pretrained_vectors = vec;
+  ASSERT_TRUE(train_models(rows, started, s, log, diags)) << join_diagnostics(diags);
+  EXPECT_NE(bytes_of(plain + "/customer.bin"), bytes_of(started + "/customer.bin"));
+
+  s.dim = 16;
+  Diagnostics wrong;
+  EXPECT_FALSE(train_models(rows, ::testing::TempDir() + "/train_wrong_dim", s, log, wrong));
+  std::string text = join_diagnostics(wrong);
+  EXPECT_NE(text.find("customer.bin"), std::string::npos) << text;
+  EXPECT_NE(text.find("fastText: "), std::string::npos) << text;
+  EXPECT_FALSE(std::filesystem::exists(::testing::TempDir() + "/train_wrong_dim/customer.train.txt"));
+}
+
 TEST(Training, RefusesRowsOutsideTheTrainSplit) {
   CorpusLine test_row{"none", "customer", "-", "neutral", "Hello.", "-", "x:1", {}};
   ASSERT_EQ(split_of(test_row.text), Split::Test);
