@@ -170,9 +170,12 @@ void Engine::swap_rules(RuleBundle rules) {
   if (must_wake) wake_engine();
 }
 
-void Engine::take_batch(Clock::time_point deadline, std::deque<InboxItem>& events, std::deque<ControlItem>& control) {
+void Engine::take_batch(Clock::time_point deadline, bool nothing_parked, std::deque<InboxItem>& events,
+                        std::deque<ControlItem>& control) {
   std::unique_lock lock(inbox_mutex_);
   events_in_hand_ = 0;  // the previous batch is processed: its room in the inbox is free again
+  settled_ = nothing_parked && events_.empty() && control_.empty();
+  if (settled_ && stop_waiting_) settled_cv_.notify_all();
   if (running_ && events_.empty() && control_.empty()) {
     metrics_.inbox_depth.store(static_cast<std::int64_t>(events_queued_));
     engine_waiting_ = true;
@@ -202,7 +205,7 @@ void Engine::run() {
   std::deque<InboxItem> events;
   std::deque<ControlItem> control;
   while (running_) {
-    take_batch(next_tick, events, control);
+    take_batch(next_tick, parked_.empty(), events, control);
     // Control first: lookup answers unpark interactions, so they are never starved by a busy inbox.
     for (auto& item : control) {
       try {
@@ -230,14 +233,6 @@ void Engine::run() {
       next_tick = now + kTick;
       release_drains();
     }
-    bool nothing_parked = parked_.empty();
-    bool notify = false;
-    {
-      std::lock_guard lock(inbox_mutex_);
-      settled_ = nothing_parked && events_.empty() && control_.empty();
-      notify = settled_ && stop_waiting_;
-    }
-    if (notify) settled_cv_.notify_all();
   }
 }
 

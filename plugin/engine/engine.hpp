@@ -97,8 +97,10 @@ class Engine final : public EventSink {
 
   void run();
   // Sleeps until something is queued (or the deadline), then moves what is queued onto the batch:
-  // all control items and up to kBatchLimit inbox items, under one lock.
-  void take_batch(std::chrono::steady_clock::time_point deadline, std::deque<InboxItem>& events,
+  // all control items and up to kBatchLimit inbox items, under one lock. Under the same lock, first
+  // says whether the engine has settled (the previous batch done, nothing queued, nothing parked:
+  // nothing_parked) for a stop that waits.
+  void take_batch(std::chrono::steady_clock::time_point deadline, bool nothing_parked, std::deque<InboxItem>& events,
                   std::deque<ControlItem>& control);
   // With inbox_mutex_ held: true when the caller must wake the engine (it sleeps and nobody woke it yet).
   bool wake_needed_locked();
@@ -177,7 +179,8 @@ class Engine final : public EventSink {
   bool engine_waiting_ = false;
   // A stop waits, on settled_cv_ and never in a sleep loop, until the engine has taken everything and
   // no interaction is parked waiting for its history (its events would be lost): settled_ is set by
-  // the engine thread after each batch, and it notifies only while a stop waits.
+  // the engine thread after each batch, under the lock it takes for the next one (take_batch), and it
+  // notifies only while a stop waits.
   std::condition_variable settled_cv_;
   bool settled_ = true;
   bool stop_waiting_ = false;
