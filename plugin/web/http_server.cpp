@@ -74,6 +74,9 @@ namespace {
 
 using ImplPtr = std::shared_ptr<HttpServer::Impl>;
 constexpr const char* kServerName = "RightMoment";
+// A page that has not taken a message for this long stopped reading (a frozen tab, a dead network):
+// it is closed, and reconnects for a snapshot.
+constexpr std::chrono::seconds kPageWriteTimeout{10};
 
 using net::is_quiet_close;
 
@@ -123,7 +126,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
  public:
   WsSession(ImplPtr impl, Stream stream)
       : impl_(std::move(impl)),
-        session_(std::make_shared<Session>(net::WebSocketSessionOptions{impl_->cfg.write_queue_limit, std::chrono::seconds(10)},
+        session_(std::make_shared<Session>(net::WebSocketSessionOptions{impl_->cfg.write_queue_limit, kPageWriteTimeout},
                                            std::move(stream))) {}
 
   // Holds the session and the server weakly, and never an executor: a peer kept by a route after
@@ -196,7 +199,8 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
         me->impl_->log->warn("{}: a page stopped reading ({} messages queued); closing it so that it reconnects and catches up",
                              me->impl_->cfg.name, queued);
       else
-        me->impl_->log->warn("{}: a page has not taken a message for 10 s; closing it so that it reconnects", me->impl_->cfg.name);
+        me->impl_->log->warn("{}: a page has not taken a message for {} s; closing it so that it reconnects", me->impl_->cfg.name,
+                             kPageWriteTimeout.count());
     };
     callbacks.on_ended = [me](const beast::error_code& end) { me->finished(end); };
     session_->start(std::move(callbacks));
