@@ -91,7 +91,8 @@ bool parse(const JsoncDocument& doc, const std::string& base_dir, PluginConfig& 
 
   r.check_object("/engine", {"inbox_limit", "delivery_queue_limit", "outcome_queue_limit", "idle_clock_grace_ms",
                              "parked_events_limit", "max_interactions", "interaction_idle_timeout_s",
-                             "seen_event_ids_per_interaction", "max_agents_per_interaction"});
+                             "seen_event_ids_per_interaction", "max_agents_per_interaction",
+                             "process_on_io_thread"});
   r.read_size("/engine/inbox_limit", out.engine.inbox_limit, 16, 10'000'000);
   r.read_size("/engine/delivery_queue_limit", out.engine.delivery_queue_limit, 16, 10'000'000);
   r.read_size("/engine/outcome_queue_limit", out.engine.outcome_queue_limit, 16, 10'000'000);
@@ -100,6 +101,7 @@ bool parse(const JsoncDocument& doc, const std::string& base_dir, PluginConfig& 
   r.read_size("/engine/max_interactions", out.engine.max_interactions, 1, 100'000'000);
   r.read_size("/engine/seen_event_ids_per_interaction", out.engine.seen_event_ids_per_interaction, 16, 1'000'000);
   r.read_size("/engine/max_agents_per_interaction", out.engine.max_agents_per_interaction, 1, 10'000);
+  r.read_bool("/engine/process_on_io_thread", out.engine.process_on_io_thread);
   std::int64_t idle_s = out.engine.interaction_idle_timeout_ms / 1000;
   r.read_int("/engine/interaction_idle_timeout_s", idle_s, 60, 30 * 86400);
   out.engine.interaction_idle_timeout_ms = idle_s * 1000;

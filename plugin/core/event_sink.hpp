@@ -16,6 +16,12 @@ class EventSink {
   // nothing is lost and memory stays bounded.
   virtual bool try_submit(CanonicalEvent&& event) = 0;
 
+  // The same, from a thread that may do the engine's own work (an I/O thread reading the event):
+  // when the engine has nothing queued and is asleep, the event is processed here, before this
+  // returns, instead of waking the engine's thread for it. Per-interaction order is kept either way.
+  // Never blocks: the work done is this event's, and its prompts still leave through delivery.
+  virtual bool try_submit_in_place(CanonicalEvent&& event) { return try_submit(std::move(event)); }
+
   // Calls done() (from an engine thread) once every event accepted before this call has been
   // processed and every prompt it raised has been delivered to the host. The callback must not block.
   virtual void when_drained(std::function<void()> done) = 0;

@@ -73,12 +73,17 @@ void Engine::stop(std::chrono::milliseconds timeout) {
   // lookup budget runs out); give it the timeout, then ask it to leave.
   {
     std::unique_lock lock(inbox_mutex_);
-    settled_cv_.wait_for(lock, timeout, [&] { return settled_ && events_.empty() && control_.empty(); });
+    settled_cv_.wait_for(lock, timeout, [&] { return settled_ && !in_place_ && events_.empty() && control_.empty(); });
     stop_waiting_ = false;
   }
   running_ = false;
   inbox_cv_.notify_all();
   thread_.join();
+  {
+    // No new event goes in place once the inbox is closed; the one in hand, if any, is finished.
+    std::unique_lock lock(inbox_mutex_);
+    inbox_cv_.wait(lock, [&] { return !in_place_; });
+  }
   // Whoever waits for a drain must not wait forever.
   std::deque<InboxItem> left;
   {
@@ -106,21 +111,69 @@ void Engine::wake_engine() {
   inbox_cv_.notify_one();
 }
 
+bool Engine::queue_event_locked(CanonicalEvent&& event, bool& must_wake) {
+  if (inbox_closed_ || events_queued_ + events_in_hand_ >= options_.inbox_limit) {
+    metrics_.inbox_full.fetch_add(1);
+    return false;
+  }
+  events_.push_back(EventItem{std::move(event), Clock::now()});
+  ++events_queued_;
+  metrics_.inbox_depth.store(static_cast<std::int64_t>(events_queued_ + events_in_hand_));
+  must_wake = wake_needed_locked();
+  return true;
+}
+
 bool Engine::try_submit(CanonicalEvent&& event) {
   bool must_wake = false;
+  bool queued = false;
   {
     std::lock_guard lock(inbox_mutex_);
-    if (inbox_closed_ || events_queued_ + events_in_hand_ >= options_.inbox_limit) {
-      metrics_.inbox_full.fetch_add(1);
-      return false;
-    }
-    events_.push_back(EventItem{std::move(event), Clock::now()});
-    ++events_queued_;
-    metrics_.inbox_depth.store(static_cast<std::int64_t>(events_queued_ + events_in_hand_));
-    must_wake = wake_needed_locked();
+    queued = queue_event_locked(std::move(event), must_wake);
   }
   if (must_wake) wake_engine();
+  return queued;
+}
+
+bool Engine::try_submit_in_place(CanonicalEvent&& event) {
+  if (!options_.process_on_io_thread) return try_submit(std::move(event));
+  bool must_wake = false;
+  bool queued = false;
+  bool claimed = false;
+  {
+    std::lock_guard lock(inbox_mutex_);
+    // Only an engine asleep with nothing queued and nobody else in place: everything accepted before
+    // this event has been processed, so processing it here keeps every interaction's order.
+    bool idle = running_ && !inbox_closed_ && engine_waiting_ && !in_place_ && events_.empty() && control_.empty();
+    if (!idle) {
+      queued = queue_event_locked(std::move(event), must_wake);
+    } else {
+      in_place_ = claimed = true;
+    }
+  }
+  if (must_wake) wake_engine();
+  if (!claimed) return queued;
+  process_in_place(EventItem{std::move(event), Clock::now()});
   return true;
+}
+
+void Engine::process_in_place(EventItem&& item) {
+  handoffs_.count_in_place();
+  try {
+    on_event(std::move(item));
+  } catch (const std::exception& e) {
+    log_->error("engine: internal error while processing an item: {}", e.what());
+  }
+  after_item();
+  bool wake = false;
+  {
+    std::lock_guard lock(inbox_mutex_);
+    in_place_ = false;
+    settled_ = parked_.empty() && events_.empty() && control_.empty();
+    // The engine thread was woken meanwhile (and waits for the state back), or work is queued for it.
+    wake = !engine_waiting_ || !events_.empty() || !control_.empty();
+    if (stop_waiting_) settled_cv_.notify_all();
+  }
+  if (wake) inbox_cv_.notify_all();
 }
 
 void Engine::when_drained(std::function<void()> done) {
@@ -179,9 +232,12 @@ void Engine::take_batch(Clock::time_point deadline, bool nothing_parked, std::de
   if (running_ && events_.empty() && control_.empty()) {
     metrics_.inbox_depth.store(static_cast<std::int64_t>(events_queued_));
     engine_waiting_ = true;
-    inbox_cv_.wait_until(lock, deadline, [&] { return !running_ || !events_.empty() || !control_.empty(); });
+    inbox_cv_.wait_until(lock, deadline,
+                         [&] { return !running_ || ((!events_.empty() || !control_.empty()) && !in_place_); });
     engine_waiting_ = false;
   }
+  // Woken by a stop or the deadline while a submitter works in place: the state is not ours until it is done.
+  inbox_cv_.wait(lock, [&] { return !in_place_; });
   control.swap(control_);
   if (events_.size() <= kBatchLimit) {
     events.swap(events_);

@@ -1,7 +1,10 @@
 #pragma once
 // The engine: one thread that owns every interaction and processes events in arrival order.
 // I/O threads hand it events through a bounded inbox (try_submit never blocks), which it drains in
-// batches: one wake-up and one lock for whatever is queued, processed outside the lock. History
+// batches: one wake-up and one lock for whatever is queued, processed outside the lock. When the
+// engine is asleep with nothing queued, an I/O thread does the engine's work for its event itself
+// (try_submit_in_place): the engine's state then belongs to that thread until it is done, handed over
+// under the inbox lock, so that only one thread at a time ever touches it. History
 // lookups run on store workers and come back as inbox items; prompts leave through PromptDelivery
 // (its own thread) and the outcome record through OutcomeWriter (its own thread). Nothing here waits
 // for a socket, a disk or a host callback.
@@ -69,6 +72,7 @@ class Engine final : public EventSink {
 
   // EventSink (any thread, never blocks).
   bool try_submit(CanonicalEvent&& event) override;
+  bool try_submit_in_place(CanonicalEvent&& event) override;
   void when_drained(std::function<void()> done) override;
   void count_rejection(std::string_view adapter, std::string_view code) override;
   void count_ignored(std::string_view adapter, std::string_view reason) override;
@@ -96,6 +100,11 @@ class Engine final : public EventSink {
   using ControlItem = std::variant<LookupDone, PromptFeedback, RuleBundle>;
 
   void run();
+  // With inbox_mutex_ held: queues one event (false when the inbox is full or closed).
+  bool queue_event_locked(CanonicalEvent&& event, bool& must_wake);
+  // On a submitting thread that holds the engine's state (in_place_): processes one event, then hands
+  // the state back and wakes the engine thread if work was queued meanwhile.
+  void process_in_place(EventItem&& item);
   // Sleeps until something is queued (or the deadline), then moves what is queued onto the batch:
   // all control items and up to kBatchLimit inbox items, under one lock. Under the same lock, first
   // says whether the engine has settled (the previous batch done, nothing queued, nothing parked:
@@ -177,6 +186,10 @@ class Engine final : public EventSink {
   // The engine sleeps waiting for work; the first producer to find it so clears it and wakes it, the
   // others queue without a notify.
   bool engine_waiting_ = false;
+  // A submitting thread is processing an event in place: the engine's state is its own until it
+  // clears this. Set only while the engine thread sleeps with nothing queued; the engine thread
+  // (and stop) wait for it to clear before touching that state.
+  bool in_place_ = false;
   // A stop waits, on settled_cv_ and never in a sleep loop, until the engine has taken everything and
   // no interaction is parked waiting for its history (its events would be lost): settled_ is set by
   // the engine thread after each batch, under the lock it takes for the next one (take_batch), and it

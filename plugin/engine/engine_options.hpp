@@ -22,6 +22,9 @@ struct EngineOptions {
   int holdout_percent = 0;                   // 0..100 of interactions whose prompts are held out
   bool store_transcripts = false;            // outcome record keeps transcript text only when asked
   std::string default_region = "US";         // for national phone numbers
+  // An idle engine processes an event on the I/O thread that read it (try_submit_in_place): one
+  // thread wake-up fewer per event at a contact centre's rate. Off: every event crosses to the engine thread.
+  bool process_on_io_thread = true;
 };
 
 }  // namespace rightmoment

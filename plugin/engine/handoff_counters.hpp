@@ -16,12 +16,15 @@ struct HandoffCounters {
   std::atomic<std::uint64_t> batches{0};
   // Items taken in those batches.
   std::atomic<std::uint64_t> items{0};
+  // Items the producer processed itself, with no hand-off at all (the engine's in-place events).
+  std::atomic<std::uint64_t> in_place{0};
 
   void count_batch(std::uint64_t n) {
     batches.fetch_add(1, std::memory_order_relaxed);
     items.fetch_add(n, std::memory_order_relaxed);
   }
   void count_wake() { wakes.fetch_add(1, std::memory_order_relaxed); }
+  void count_in_place() { in_place.fetch_add(1, std::memory_order_relaxed); }
 };
 
 }  // namespace rightmoment

@@ -247,7 +247,7 @@ class Connection {
     while (!pending_.empty()) {
       if (auto* ev = std::get_if<CanonicalEvent>(&pending_.front())) {
         std::string type = ev->type == EventType::Unknown ? "unknown" : std::string(event_type_name(ev->type));
-        if (!impl_->sink.try_submit(std::move(*ev))) {
+        if (!impl_->sink.try_submit_in_place(std::move(*ev))) {
           retry_timer_.expires_after(std::chrono::milliseconds(2));
           retry_timer_.async_wait([self = self().shared_from_this()](beast::error_code ec) {
             if (!ec && !self->closing_) self->pump();

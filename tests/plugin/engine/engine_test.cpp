@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <future>
+#include <map>
+#include <optional>
+#include <thread>
 #include <set>
 
 #include <spdlog/sinks/null_sink.h>
@@ -65,7 +68,10 @@ class EngineHarness {
     outcomes->stop(std::chrono::milliseconds(2000));
   }
 
-  void send(const std::string& json) {
+  void send(const std::string& json) { ASSERT_TRUE(engine->try_submit(event(json))); }
+  // As an I/O thread submits: the engine may process it on this thread.
+  void send_in_place(const std::string& json) { ASSERT_TRUE(engine->try_submit_in_place(event(json))); }
+  static CanonicalEvent event(const std::string& json) {
     Json j = Json::parse(json);
     CanonicalEvent ev;
     ev.event_id = j["event_id"];
@@ -79,7 +85,7 @@ class EngineHarness {
     if (j.contains("text")) ev.text = j["text"];
     if (j.contains("final")) ev.final = j["final"].get<bool>();
     if (j.contains("email")) ev.customer.email = j["email"].get<std::string>();
-    ASSERT_TRUE(engine->try_submit(std::move(ev)));
+    return ev;
   }
   void drain() {
     std::promise<void> done;
@@ -293,6 +299,168 @@ TEST(Engine, ABurstQueuedWhileTheEngineIsBusyIsTakenInOrderInAFewBatchesWithoutW
   for (std::size_t i = before_burst; i < prompts.size(); ++i)
     if (prompts[i]["rule_id"] == "agent-said") triggered.push_back(prompts[i]["trigger_event_id"]);
   EXPECT_EQ(triggered, sent);  // every event handled, in the order it was sent
+}
+
+// Notes the thread each utterance was evaluated on, and holds the first "hold in place" evaluated on
+// the thread the test names (any other goes through), so that a test can keep an event in place on an
+// I/O thread of its own while it submits others.
+class ThreadNotingRules : public FakeRules {
+ public:
+  std::vector<Firing> evaluate_event(const EvaluationContext& ctx, RuleLedger& ledger) const override {
+    if (ctx.event->type == EventType::Utterance) {
+      {
+        std::lock_guard lock(threads_mutex_);
+        threads_[ctx.event->event_id] = std::this_thread::get_id();
+      }
+      if (ctx.event->text == "hold in place" && std::this_thread::get_id() == hold_on_ && !held_.exchange(true)) {
+        entered_.set_value();
+        released_.wait();
+        finished_ = true;
+      }
+    }
+    return FakeRules::evaluate_event(ctx, ledger);
+  }
+  std::optional<std::thread::id> thread_of(const std::string& event_id) const {
+    std::lock_guard lock(threads_mutex_);
+    auto it = threads_.find(event_id);
+    if (it == threads_.end()) return std::nullopt;
+    return it->second;
+  }
+  void hold_on(std::thread::id t) { hold_on_ = t; }
+  void wait_until_held() { entered_.get_future().wait(); }
+  void release() { release_.set_value(); }
+  bool finished() const { return finished_; }
+
+ private:
+  mutable std::mutex threads_mutex_;
+  mutable std::map<std::string, std::thread::id> threads_;
+  std::atomic<std::thread::id> hold_on_{};
+  mutable std::atomic<bool> held_{false};
+  mutable std::atomic<bool> finished_{false};
+  mutable std::promise<void> entered_;
+  std::promise<void> release_;
+  std::shared_future<void> released_ = release_.get_future().share();
+};
+
+// Calls g0..g<n-1>, started and settled, so that nothing sent on them waits for the store.
+void start_calls(EngineHarness& h, int n) {
+  for (int i = 0; i < n; ++i) h.send(ev("s" + std::to_string(i), "interaction.started", "g" + std::to_string(i), "00:00", R"("agent_id":"a-1")"));
+  h.drain();
+}
+
+// On this thread: sends "hold in place" on g0, g1, ... until one is processed in place (the engine
+// asleep with nothing queued, as it is almost always once settled), and returns its call.
+std::string hold_one_in_place(EngineHarness& h, ThreadNotingRules& rules, int calls) {
+  rules.hold_on(std::this_thread::get_id());
+  for (int i = 0; i < calls; ++i) {
+    std::string call = "g" + std::to_string(i);
+    auto before = h.engine->handoffs().in_place.load();
+    h.send_in_place(ev("h" + std::to_string(i), "utterance", call, "00:01", R"("speaker":"agent","text":"hold in place")"));
+    if (h.engine->handoffs().in_place.load() > before) return call;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // the engine was awake: let it settle
+  }
+  return {};
+}
+
+TEST(Engine, AnIdleEngineProcessesAnEventOnTheThreadThatReadItWithoutWakingItsOwn) {
+  auto rules = std::make_shared<ThreadNotingRules>();
+  EngineHarness h(EngineOptions{}, RuleBundle{rules, std::make_shared<FakeAnalyzer>()});
+  constexpr int kCalls = 100;
+  start_calls(h, kCalls);
+  // Each try on a call of its own, so that a try the engine thread took (it was not asleep yet)
+  // leaves the next call's prompts alone.
+  std::string call;
+  for (int i = 0; i < kCalls && call.empty(); ++i) {
+    auto before = h.engine->handoffs().in_place.load();
+    auto wakes = h.engine->handoffs().wakes.load();
+    h.send_in_place(ev("p" + std::to_string(i), "utterance", "g" + std::to_string(i), "00:01", R"("speaker":"agent","text":"hello")"));
+    if (h.engine->handoffs().in_place.load() > before) {
+      call = "g" + std::to_string(i);
+      EXPECT_EQ(h.engine->handoffs().wakes.load(), wakes);  // nobody was woken for it
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  ASSERT_FALSE(call.empty());
+  std::string id = "p" + call.substr(1);
+  EXPECT_EQ(rules->thread_of(id), std::this_thread::get_id());
+  // Its prompt still leaves through delivery, as every other.
+  h.drain();
+  EXPECT_EQ(h.summary(call), (std::vector<std::string>{"screen_pop@a-1", "agent-said@a-1"}));
+  // What is merely queued is the engine thread's.
+  h.send(ev("q1", "utterance", call, "00:02", R"("speaker":"agent","text":"hello")"));
+  h.drain();
+  ASSERT_TRUE(rules->thread_of("q1"));
+  EXPECT_NE(*rules->thread_of("q1"), std::this_thread::get_id());
+}
+
+TEST(Engine, WhatArrivesWhileAnEventIsProcessedInPlaceIsQueuedAndHandledAfterItInOrder) {
+  auto rules = std::make_shared<ThreadNotingRules>();
+  EngineHarness h(EngineOptions{}, RuleBundle{rules, std::make_shared<FakeAnalyzer>()});
+  constexpr int kCalls = 50;
+  start_calls(h, kCalls);
+  std::promise<std::string> held_call;
+  std::thread io([&] { held_call.set_value(hold_one_in_place(h, *rules, kCalls)); });
+  rules->wait_until_held();
+  // The engine's state is the I/O thread's now: another I/O thread's events queue, and wait.
+  std::uint64_t in_place = h.engine->handoffs().in_place.load();
+  auto call_of_hold = [&]() -> std::string {
+    for (int i = 0; i < kCalls; ++i)
+      if (rules->thread_of("h" + std::to_string(i)) == std::optional<std::thread::id>(io.get_id())) return "g" + std::to_string(i);
+    return {};
+  };
+  std::string call = call_of_hold();
+  ASSERT_FALSE(call.empty());
+  h.send_in_place(ev("after1", "utterance", call, "00:02", R"("speaker":"agent","text":"hello")"));
+  h.send_in_place(ev("after2", "utterance", call, "00:03", R"("speaker":"agent","text":"hello")"));
+  EXPECT_EQ(h.engine->handoffs().in_place.load(), in_place);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_FALSE(rules->thread_of("after1"));  // the engine thread did not take them meanwhile
+  rules->release();
+  io.join();
+  EXPECT_EQ(held_call.get_future().get(), call);
+  h.drain();
+  std::vector<std::string> triggers;
+  for (const auto& p : h.all())
+    if (p["interaction_id"] == call && p["rule_id"] == "agent-said") triggers.push_back(p["trigger_event_id"]);
+  std::string hold_id = "h" + call.substr(1);
+  EXPECT_EQ(triggers, (std::vector<std::string>{hold_id, "after1", "after2"}));
+  ASSERT_TRUE(rules->thread_of("after1"));
+  EXPECT_NE(*rules->thread_of("after1"), std::this_thread::get_id());
+}
+
+TEST(Engine, StopWaitsForTheEventInPlaceAndRefusesToStartAnother) {
+  auto rules = std::make_shared<ThreadNotingRules>();
+  EngineHarness h(EngineOptions{}, RuleBundle{rules, std::make_shared<FakeAnalyzer>()});
+  constexpr int kCalls = 50;
+  start_calls(h, kCalls);
+  std::thread io([&] { EXPECT_FALSE(hold_one_in_place(h, *rules, kCalls).empty()); });
+  rules->wait_until_held();
+  auto stopped = std::async(std::launch::async, [&] {
+    h.engine->stop(std::chrono::milliseconds(2000));
+    return rules->finished();
+  });
+  EXPECT_EQ(stopped.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
+  rules->release();
+  io.join();
+  EXPECT_TRUE(stopped.get());  // stop returned only once the event in place was done
+  EXPECT_FALSE(h.engine->try_submit_in_place(EngineHarness::event(ev("late", "utterance", "g0", "00:09", R"("speaker":"agent","text":"hello")"))));
+}
+
+TEST(Engine, WithProcessingOnIoThreadsOffEveryEventCrossesToTheEngineThread) {
+  EngineOptions options;
+  options.process_on_io_thread = false;
+  auto rules = std::make_shared<ThreadNotingRules>();
+  EngineHarness h(options, RuleBundle{rules, std::make_shared<FakeAnalyzer>()});
+  start_calls(h, 1);
+  for (int i = 1; i <= 5; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    h.send_in_place(ev("o" + std::to_string(i), "utterance", "g0", "00:01", R"("speaker":"agent","text":"hello")"));
+  }
+  h.drain();
+  EXPECT_EQ(h.engine->handoffs().in_place.load(), 0u);
+  ASSERT_TRUE(rules->thread_of("o5"));
+  EXPECT_NE(*rules->thread_of("o5"), std::this_thread::get_id());
 }
 
 TEST(Engine, DuplicateEventsAreIgnored) {
