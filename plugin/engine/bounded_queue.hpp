@@ -27,22 +27,13 @@ class BoundedQueue {
 
   // Pushes only while fewer than `limit` items are queued or in the consumer's hand (a caller's own
   // lower limit, at most the queue's); returns that depth after the push, or nullopt when refused.
-  std::optional<std::size_t> try_push_within(T&& item, std::size_t limit) {
-    bool wake = false;
-    std::size_t depth = 0;
-    {
-      std::lock_guard lock(mutex_);
-      std::size_t held = items_.size() + in_hand_;
-      if (closed_ || held >= limit || held >= limit_) return std::nullopt;
-      items_.push_back(std::move(item));
-      depth = held + 1;
-      wake = waiting_ > 0;
-    }
-    if (wake) {
-      handoffs_.count_wake();
-      cv_.notify_one();
-    }
-    return depth;
+  std::optional<std::size_t> try_push_within(T&& item, std::size_t limit) { return push_within(std::move(item), limit, true); }
+
+  // The same, but never wakes a consumer that is asleep: the item waits for its next wake-up (another
+  // push, or the deadline it sleeps to). For items that can wait that long and come too often to be
+  // worth a thread switch each.
+  std::optional<std::size_t> try_push_quietly_within(T&& item, std::size_t limit) {
+    return push_within(std::move(item), limit, false);
   }
 
   // Waits until an item arrives, the deadline passes (nullopt) or the queue is closed and empty.
@@ -108,6 +99,24 @@ class BoundedQueue {
       --waiting_;
       if (status == std::cv_status::timeout) break;
     }
+  }
+
+  std::optional<std::size_t> push_within(T&& item, std::size_t limit, bool wake_consumer) {
+    bool wake = false;
+    std::size_t depth = 0;
+    {
+      std::lock_guard lock(mutex_);
+      std::size_t held = items_.size() + in_hand_;
+      if (closed_ || held >= limit || held >= limit_) return std::nullopt;
+      items_.push_back(std::move(item));
+      depth = held + 1;
+      wake = wake_consumer && waiting_ > 0;
+    }
+    if (wake) {
+      handoffs_.count_wake();
+      cv_.notify_one();
+    }
+    return depth;
   }
 
   const std::size_t limit_;

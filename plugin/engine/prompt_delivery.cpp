@@ -11,6 +11,9 @@ constexpr std::size_t kBarrierReserve = 1024;
 // Items taken per pass: enough that a burst costs one wake-up, few enough that the depth gauge and a
 // stop's deadline are looked at often.
 constexpr std::size_t kBatchLimit = 256;
+// Live-view updates do not wake the delivery thread (one came with nearly every event, and waking it
+// for each cost more than the update); they go with the next prompt, or at most this late.
+constexpr auto kLiveUpdateDelay = std::chrono::milliseconds(100);
 }  // namespace
 
 PromptDelivery::PromptDelivery(std::size_t limit, EngineMetrics& metrics)
@@ -33,7 +36,7 @@ void PromptDelivery::add_live_listener(LiveListener listener) { live_listeners_.
 
 void PromptDelivery::live_update(LiveUpdate update) {
   if (live_listeners_.empty()) return;
-  queue_.try_push_within(Item(std::move(update)), limit_);
+  queue_.try_push_quietly_within(Item(std::move(update)), limit_);
 }
 
 void PromptDelivery::start() {
@@ -69,7 +72,8 @@ void PromptDelivery::run() {
   // call back into the plugin from its callback), so producers go on queueing meanwhile.
   std::deque<Item> batch;
   while (true) {
-    std::size_t left = queue_.pop_batch_until(std::chrono::steady_clock::now() + std::chrono::seconds(1), batch, kBatchLimit);
+    auto wait = live_listeners_.empty() ? std::chrono::milliseconds(1000) : kLiveUpdateDelay;
+    std::size_t left = queue_.pop_batch_until(std::chrono::steady_clock::now() + wait, batch, kBatchLimit);
     if (batch.empty()) {
       if (queue_.closed() && queue_.size() == 0) break;
       continue;

@@ -41,6 +41,41 @@ TEST(PromptDelivery, WhatIsQueuedBeforeTheThreadLooksIsDeliveredInOrderInOnePass
   delivery.stop();
 }
 
+TEST(PromptDelivery, ALiveUpdateWakesNobodyAndStillArrivesInOrderWithThePrompts) {
+  EngineMetrics metrics;
+  PromptDelivery delivery(1000, metrics);
+  std::mutex mutex;
+  std::vector<std::string> seen;
+  std::promise<void> live_seen;
+  delivery.add_listener([&](const DeliveredPrompt& p) {
+    std::lock_guard lock(mutex);
+    seen.push_back("prompt " + p.json);
+  });
+  delivery.add_live_listener([&](const LiveUpdate& u) {
+    std::lock_guard lock(mutex);
+    seen.push_back("live " + u.interaction_id);
+    if (u.interaction_id == "alone") live_seen.set_value();
+  });
+  delivery.start();
+  std::uint64_t wakes = delivery.handoffs().wakes.load();
+  LiveUpdate u;
+  u.interaction_id = "alone";
+  delivery.live_update(u);
+  EXPECT_EQ(delivery.handoffs().wakes.load(), wakes);  // nobody was woken for it
+  // With nothing behind it, it still goes out: the delivery thread looks at least every 100 ms.
+  ASSERT_EQ(live_seen.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  // Behind it, a prompt: the prompt's wake-up takes the update first.
+  u.interaction_id = "c1";
+  delivery.live_update(u);
+  ASSERT_TRUE(delivery.deliver(prompt("p1")));
+  std::promise<void> done;
+  delivery.barrier([&] { done.set_value(); });
+  ASSERT_EQ(done.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(seen, (std::vector<std::string>{"live alone", "live c1", "prompt p1"}));
+  delivery.stop();
+}
+
 TEST(PromptDelivery, ACallbackCanQueueMoreWhileItsBatchIsBeingDeliveredNoLockIsHeld) {
   EngineMetrics metrics;
   PromptDelivery delivery(1000, metrics);
