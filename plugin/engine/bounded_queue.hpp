@@ -27,13 +27,14 @@ class BoundedQueue {
 
   // Pushes only while fewer than `limit` items are queued or in the consumer's hand (a caller's own
   // lower limit, at most the queue's); returns that depth after the push, or nullopt when refused.
-  std::optional<std::size_t> try_push_within(T&& item, std::size_t limit) { return push_within(std::move(item), limit, true); }
+  std::optional<std::size_t> try_push_within(T&& item, std::size_t limit) { return push_within(std::move(item), limit, 1); }
 
-  // The same, but never wakes a consumer that is asleep: the item waits for its next wake-up (another
-  // push, or the deadline it sleeps to). For items that can wait that long and come too often to be
-  // worth a thread switch each.
-  std::optional<std::size_t> try_push_quietly_within(T&& item, std::size_t limit) {
-    return push_within(std::move(item), limit, false);
+  // The same, but wakes a consumer that is asleep only once `wake_at` items are queued: until then
+  // the item waits for its next wake-up (another push, or the deadline it sleeps to). For items that
+  // can wait that long and come too often to be worth a thread switch each; `wake_at` keeps them from
+  // piling up (and taking the room of others) when they come fast.
+  std::optional<std::size_t> try_push_quietly_within(T&& item, std::size_t limit, std::size_t wake_at) {
+    return push_within(std::move(item), limit, wake_at);
   }
 
   // Waits until an item arrives, the deadline passes (nullopt) or the queue is closed and empty.
@@ -101,7 +102,8 @@ class BoundedQueue {
     }
   }
 
-  std::optional<std::size_t> push_within(T&& item, std::size_t limit, bool wake_consumer) {
+  // Wakes a sleeping consumer when at least `wake_at` items are queued after the push.
+  std::optional<std::size_t> push_within(T&& item, std::size_t limit, std::size_t wake_at) {
     bool wake = false;
     std::size_t depth = 0;
     {
@@ -110,7 +112,7 @@ class BoundedQueue {
       if (closed_ || held >= limit || held >= limit_) return std::nullopt;
       items_.push_back(std::move(item));
       depth = held + 1;
-      wake = wake_consumer && waiting_ > 0;
+      wake = waiting_ > 0 && items_.size() >= wake_at;
     }
     if (wake) {
       handoffs_.count_wake();

@@ -1,5 +1,6 @@
 #include "plugin/engine/prompt_delivery.hpp"
 
+#include <algorithm>
 #include <deque>
 
 #include "plugin/core/thread_name.hpp"
@@ -12,8 +13,11 @@ constexpr std::size_t kBarrierReserve = 1024;
 // stop's deadline are looked at often.
 constexpr std::size_t kBatchLimit = 256;
 // Live-view updates do not wake the delivery thread (one came with nearly every event, and waking it
-// for each cost more than the update); they go with the next prompt, or at most this late.
+// for each cost more than the update); they go with the next prompt, or at most this late, or once
+// this many are queued (at a flood's rate they would otherwise fill the queue in 100 ms and crowd out
+// the prompts).
 constexpr auto kLiveUpdateDelay = std::chrono::milliseconds(100);
+constexpr std::size_t kLiveUpdatesPerWake = 64;
 }  // namespace
 
 PromptDelivery::PromptDelivery(std::size_t limit, EngineMetrics& metrics)
@@ -36,7 +40,8 @@ void PromptDelivery::add_live_listener(LiveListener listener) { live_listeners_.
 
 void PromptDelivery::live_update(LiveUpdate update) {
   if (live_listeners_.empty()) return;
-  queue_.try_push_quietly_within(Item(std::move(update)), limit_);
+  // Within half the room: updates never take the last of it from prompts.
+  queue_.try_push_quietly_within(Item(std::move(update)), std::max<std::size_t>(1, limit_ / 2), kLiveUpdatesPerWake);
 }
 
 void PromptDelivery::start() {

@@ -44,8 +44,9 @@ class PromptDelivery {
   // Queues an interaction-ended notice behind that interaction's prompts (never refused for room).
   void interaction_ended(std::string interaction_id);
   // Queues a live-view update in order with the prompts, without waking the delivery thread: it goes
-  // with the next prompt or notice, or within 100 ms. Dropped when the queue is full (the next update
-  // of that interaction carries its state again).
+  // with the next prompt or notice, within 100 ms, or when 64 updates are queued. Dropped when the
+  // queue is half full, so that prompts keep their room (the next update of that interaction carries
+  // its state again).
   void live_update(LiveUpdate update);
   // Calls done() on the delivery thread after every prompt queued before it has been delivered.
   void barrier(std::function<void()> done);

@@ -76,6 +76,33 @@ TEST(PromptDelivery, ALiveUpdateWakesNobodyAndStillArrivesInOrderWithThePrompts)
   delivery.stop();
 }
 
+TEST(PromptDelivery, LiveUpdatesNeverTakeTheRoomOfPrompts) {
+  // A flood of updates queued faster than they are handed over (here: before the thread starts) fills
+  // half the queue at most; the prompts behind them still fit, and nothing of theirs is dropped.
+  EngineMetrics metrics;
+  PromptDelivery delivery(16, metrics);
+  std::vector<std::string> prompts;
+  std::size_t updates = 0;
+  delivery.add_listener([&](const DeliveredPrompt& p) { prompts.push_back(p.json); });
+  delivery.add_live_listener([&](const LiveUpdate&) { ++updates; });
+  LiveUpdate u;
+  u.interaction_id = "c1";
+  for (int i = 0; i < 100; ++i) delivery.live_update(u);
+  std::vector<std::string> sent;
+  for (int i = 0; i < 8; ++i) {
+    sent.push_back("p" + std::to_string(i));
+    EXPECT_TRUE(delivery.deliver(prompt(sent.back())));
+  }
+  EXPECT_EQ(metrics.prompts_dropped.load(), 0u);
+  std::promise<void> done;
+  delivery.barrier([&] { done.set_value(); });
+  delivery.start();
+  ASSERT_EQ(done.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(prompts, sent);
+  EXPECT_EQ(updates, 8u);
+  delivery.stop();
+}
+
 TEST(PromptDelivery, ACallbackCanQueueMoreWhileItsBatchIsBeingDeliveredNoLockIsHeld) {
   EngineMetrics metrics;
   PromptDelivery delivery(1000, metrics);
