@@ -79,6 +79,8 @@ class IntentClassifier {
   std::int64_t eos_row_ = -1;
   std::vector<float> input_;   // (nwords + bucket) x dim
   std::vector<float> output_;  // labels x dim
+  std::vector<float> word_sums_;              // nwords x dim: each known word's rows, summed at load
+  std::vector<std::size_t> word_row_counts_;  // nwords: how many rows each of those sums holds
 };
 
 }  // namespace rightmoment
