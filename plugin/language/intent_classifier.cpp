@@ -100,10 +100,13 @@ std::unique_ptr<IntentClassifier> IntentClassifier::load(const std::string& path
   return c;
 }
 
-void IntentClassifier::word_rows(const std::string& word, std::vector<std::int32_t>& rows, std::int32_t& hash) const {
+std::int32_t IntentClassifier::word_id(const std::string& word, std::int32_t& hash) const {
   std::uint32_t h = dict_->hash(word);
   hash = static_cast<std::int32_t>(h);
-  std::int32_t id = dict_->getId(word, h);
+  return dict_->getId(word, h);
+}
+
+void IntentClassifier::word_rows(const std::string& word, std::int32_t id, std::vector<std::int32_t>& rows) const {
   if (id >= 0) {
     const auto& sub = dict_->getSubwords(id);
     rows.insert(rows.end(), sub.begin(), sub.end());
@@ -139,7 +142,7 @@ bool IntentClassifier::check_ids(Diagnostics& diags, const std::string& path) co
     std::string w;
     while (words >> w) {
       std::int32_t h;
-      word_rows(w, ours, h);
+      word_rows(w, word_id(w, h), ours);
       hashes.push_back(h);
     }
     ours.push_back(static_cast<std::int32_t>(eos_row_));
@@ -160,9 +163,12 @@ bool IntentClassifier::check_ids(Diagnostics& diags, const std::string& path) co
   return true;
 }
 
+void IntentClassifier::add_vector(const float* v, float* into) const {
+  for (std::size_t k = 0; k < dim_; ++k) into[k] += v[k];
+}
+
 void IntentClassifier::add_row(std::int64_t row, float* into) const {
-  const float* r = input_.data() + row * static_cast<std::int64_t>(dim_);
-  for (std::size_t k = 0; k < dim_; ++k) into[k] += r[k];
+  add_vector(input_.data() + row * static_cast<std::int64_t>(dim_), into);
 }
 
 void IntentClassifier::read(const std::vector<std::string>& words, Reading& out) const {
@@ -187,17 +193,15 @@ void IntentClassifier::read(const std::vector<std::string>& words, Reading& out)
       float* t = out.trigrams_.data() + (i + 1) * dim_;
       std::copy(t - dim_, t, t);
     }
-    std::uint32_t h = dict_->hash(words[i]);
-    std::int32_t hash = static_cast<std::int32_t>(h);
-    std::int32_t id = dict_->getId(words[i], h);
+    std::int32_t hash;
+    std::int32_t id = word_id(words[i], hash);
     std::size_t nrows = 0;
     if (id >= 0) {
-      const float* sum = word_sums_.data() + static_cast<std::size_t>(id) * dim_;
-      for (std::size_t k = 0; k < dim_; ++k) u[k] += sum[k];
+      add_vector(word_sums_.data() + static_cast<std::size_t>(id) * dim_, u);
       nrows = word_row_counts_[static_cast<std::size_t>(id)];
     } else {
       rows.clear();
-      word_rows(words[i], rows, hash);
+      word_rows(words[i], id, rows);
       for (std::int32_t r : rows) add_row(r, u);
       nrows = rows.size();
     }

@@ -62,9 +62,13 @@ class IntentClassifier {
 
  private:
   IntentClassifier() = default;
+  void add_vector(const float* v, float* into) const;  // into += v (dim floats)
   void add_row(std::int64_t row, float* into) const;
   bool check_ids(Diagnostics& diags, const std::string& path) const;
-  void word_rows(const std::string& word, std::vector<std::int32_t>& rows, std::int32_t& hash) const;
+  // fastText's id of a word (-1 when the model lacks it), and its hash for word n-grams.
+  std::int32_t word_id(const std::string& word, std::int32_t& hash) const;
+  // The input rows of a word of that id: its own and its character n-grams (only those, when unknown).
+  void word_rows(const std::string& word, std::int32_t id, std::vector<std::int32_t>& rows) const;
   std::int64_t bigram_row(std::int32_t a, std::int32_t b) const;
   std::int64_t trigram_row(std::int32_t a, std::int32_t b, std::int32_t c) const;
 
