@@ -158,12 +158,7 @@ bool Engine::try_submit_in_place(CanonicalEvent&& event) {
 
 void Engine::process_in_place(EventItem&& item) {
   handoffs_.count_in_place();
-  try {
-    on_event(std::move(item));
-  } catch (const std::exception& e) {
-    log_->error("engine: internal error while processing an item: {}", e.what());
-  }
-  after_item();
+  process_guarded([&] { on_event(std::move(item)); });
   bool wake = false;
   {
     std::lock_guard lock(inbox_mutex_);
@@ -263,24 +258,12 @@ void Engine::run() {
   while (running_) {
     take_batch(next_tick, parked_.empty(), events, control);
     // Control first: lookup answers unpark interactions, so they are never starved by a busy inbox.
-    for (auto& item : control) {
-      try {
-        on_control(std::move(item));
-      } catch (const std::exception& e) {
-        log_->error("engine: internal error while processing an item: {}", e.what());
-      }
-      after_item();
-    }
-    for (auto& item : events) {
-      try {
+    for (auto& item : control) process_guarded([&] { on_control(std::move(item)); });
+    for (auto& item : events)
+      process_guarded([&] {
         if (auto* ev = std::get_if<EventItem>(&item)) on_event(std::move(*ev));
         else pending_drains_.push_back(std::move(std::get<DrainRequest>(item).done));
-      } catch (const std::exception& e) {
-        // A bug must not take the engine down; the event is lost, and we say so loudly.
-        log_->error("engine: internal error while processing an item: {}", e.what());
-      }
-      after_item();
-    }
+      });
     control.clear();
     events.clear();
     auto now = Clock::now();
@@ -290,6 +273,17 @@ void Engine::run() {
       release_drains();
     }
   }
+}
+
+template <typename F>
+void Engine::process_guarded(F&& process) {
+  try {
+    process();
+  } catch (const std::exception& e) {
+    // A bug must not take the engine down; the item is lost, and we say so loudly.
+    log_->error("engine: internal error while processing an item: {}", e.what());
+  }
+  after_item();
 }
 
 void Engine::after_item() {

@@ -114,6 +114,10 @@ class Engine final : public EventSink {
   // With inbox_mutex_ held: true when the caller must wake the engine (it sleeps and nobody woke it yet).
   bool wake_needed_locked();
   void wake_engine();
+  // Processes one item (an event, a control item), logging what it throws instead of ending the
+  // engine, then after_item(). Used in this file only (defined there).
+  template <typename F>
+  void process_guarded(F&& process);
   // After each item: the interaction limit, and drain requests that can be answered.
   void after_item();
   void release_drains();
